@@ -1,0 +1,185 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+
+namespace ActorVisits.Kafka.Cluster;
+
+/// <summary>
+/// A cluster reached over the network by its bootstrap servers: a real Kafka cluster or an embedded broker run by
+/// another process. Uses the Admin API where the brokers support it and falls back to plain consumer-protocol
+/// operations where they do not (the librdkafka mock answers DescribeGroups with "not supported").
+/// </summary>
+public sealed class KafkaCluster : IKafkaCluster
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ClientConfig _clientConfig;
+    private readonly IAdminClient _admin;
+
+    public KafkaCluster(ClientConfig clientConfig)
+    {
+        _clientConfig = clientConfig;
+        _admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(clientConfig))).Build();
+    }
+
+    public string BootstrapServers => _clientConfig.BootstrapServers;
+
+    public async Task EnsureTopicsAsync(IReadOnlyCollection<TopicSpec> topics, CancellationToken cancellationToken)
+    {
+        var existing = _admin.GetMetadata(RequestTimeout).Topics
+            .Where(topic => topic.Error.Code == ErrorCode.NoError)
+            .Select(topic => topic.Topic)
+            .ToHashSet();
+        var missing = topics.Where(topic => !existing.Contains(topic.Name)).ToList();
+        if (missing.Count == 0)
+            return;
+        try
+        {
+            await _admin.CreateTopicsAsync(
+                missing.Select(ToSpecification),
+                new CreateTopicsOptions { RequestTimeout = RequestTimeout, OperationTimeout = RequestTimeout });
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+        }
+        catch (KafkaException e)
+        {
+            throw new InvalidOperationException(
+                $"Could not create topics {string.Join(", ", missing.Select(t => t.Name))} on {BootstrapServers}: {e.Error.Reason}. " +
+                "An embedded broker creates its topics when it starts (actorvisits broker --partitions N); on a real cluster, check the ACLs.", e);
+        }
+    }
+
+    private static TopicSpecification ToSpecification(TopicSpec topic) => new()
+    {
+        Name = topic.Name,
+        NumPartitions = topic.Partitions,
+        ReplicationFactor = (short)topic.ReplicationFactor,
+        // With three replicas, an acks=all write is acknowledged once two hold it, so one broker can fail without loss.
+        Configs = topic.ReplicationFactor >= 3 ? new Dictionary<string, string> { ["min.insync.replicas"] = "2" } : null,
+    };
+
+    public Task<IReadOnlyList<PartitionLag>> DescribeGroupOffsetsAsync(string groupId, string topic, CancellationToken cancellationToken) =>
+        Task.Run<IReadOnlyList<PartitionLag>>(() =>
+        {
+            using var consumer = BuildConsumer(groupId);
+            var partitions = PartitionsOf(topic);
+            var committed = consumer.Committed(partitions, RequestTimeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
+            return partitions.Select(partition =>
+            {
+                var watermarks = consumer.QueryWatermarkOffsets(partition, RequestTimeout);
+                var offset = committed.GetValueOrDefault(partition.Partition.Value, Offset.Unset);
+                return new PartitionLag(partition.Partition.Value, offset.IsSpecial ? null : offset.Value, watermarks.Low.Value, watermarks.High.Value);
+            }).ToList();
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<TopicPartitionOffset>> ResetGroupOffsetsAsync(
+        string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken)
+    {
+        var members = await CountMembersAsync(groupId);
+        if (members is { } count)
+        {
+            if (count > 0)
+                throw new ActiveMembersException(groupId, $"{count} member(s)");
+            var offsets = await Task.Run(() => ResolveTargets(topic, target, useTimeIndex: true), cancellationToken);
+            await _admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(groupId, offsets.ToList())]);
+            return offsets;
+        }
+        return await Task.Run(() => ResetAsSoleMember(groupId, topic, target, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Live members of the group, or null when the brokers do not support DescribeGroups.</summary>
+    private async Task<int?> CountMembersAsync(string groupId)
+    {
+        try
+        {
+            var result = await _admin.DescribeConsumerGroupsAsync([groupId], new DescribeConsumerGroupsOptions { RequestTimeout = RequestTimeout });
+            return result.ConsumerGroupDescriptions.Single().Members.Count;
+        }
+        catch (DescribeConsumerGroupsException e) when (e.Results.ConsumerGroupDescriptions.Any(d => d.Error.Code == ErrorCode.Local_UnsupportedFeature))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Without DescribeGroups, the only way to learn whether others are in the group, and to commit for a group that
+    /// already exists, is to join it: alone, this member is assigned every partition and commits with its generation;
+    /// with other members it gets only a share, and refuses.
+    /// </summary>
+    private IReadOnlyList<TopicPartitionOffset> ResetAsSoleMember(string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken)
+    {
+        var partitions = PartitionsOf(topic);
+        var offsets = ResolveTargets(topic, target, useTimeIndex: false);
+        using var consumer = BuildConsumer(groupId);
+        consumer.Subscribe(topic);
+        var deadline = DateTime.UtcNow + JoinTimeout;
+        while (consumer.Assignment.Count == 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Could not join consumer group '{groupId}' within {JoinTimeout.TotalSeconds:0} s.");
+            consumer.Consume(TimeSpan.FromMilliseconds(100));
+        }
+        var assigned = consumer.Assignment.Count;
+        if (assigned < partitions.Count)
+        {
+            consumer.Close();
+            throw new ActiveMembersException(groupId,
+                $"joining it was given {assigned} of {partitions.Count} partitions; a stopped consumer stays a member until its session times out");
+        }
+        consumer.Commit(offsets);
+        consumer.Close();
+        return offsets;
+    }
+
+    private IReadOnlyList<TopicPartitionOffset> ResolveTargets(string topic, OffsetTarget target, bool useTimeIndex)
+    {
+        var partitions = PartitionsOf(topic);
+        using var consumer = BuildConsumer(groupId: null);
+        return target switch
+        {
+            OffsetTarget.Earliest => partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, RequestTimeout).Low)).ToList(),
+            OffsetTarget.Latest => partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, RequestTimeout).High)).ToList(),
+            OffsetTarget.AtTime at when useTimeIndex => OffsetsForTime(consumer, partitions, at.Time),
+            OffsetTarget.AtTime at => partitions.Select(p => TimestampSearch.FirstOffsetAtOrAfter(consumer, p, at.Time, RequestTimeout)).ToList(),
+            _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
+        };
+    }
+
+    private static List<TopicPartitionOffset> OffsetsForTime(IConsumer<byte[], byte[]> consumer, IReadOnlyList<TopicPartition> partitions, DateTimeOffset time)
+    {
+        var timestamp = new Timestamp(time);
+        var found = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, timestamp)), RequestTimeout);
+        // Kafka answers "no record at or after that time" with -1: the group then starts at the end.
+        return found.Select(o => o.Offset == Offset.End || o.Offset.Value < 0
+            ? new TopicPartitionOffset(o.TopicPartition, consumer.QueryWatermarkOffsets(o.TopicPartition, RequestTimeout).High)
+            : o).ToList();
+    }
+
+    private List<TopicPartition> PartitionsOf(string topic)
+    {
+        var metadata = _admin.GetMetadata(topic, RequestTimeout).Topics.SingleOrDefault(t => t.Topic == topic);
+        if (metadata is null || metadata.Error.Code != ErrorCode.NoError || metadata.Partitions.Count == 0)
+            throw new InvalidOperationException($"Topic '{topic}' does not exist on {BootstrapServers}.");
+        return metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
+    }
+
+    private IConsumer<byte[], byte[]> BuildConsumer(string? groupId)
+    {
+        var config = new ConsumerConfig(new Dictionary<string, string>(_clientConfig))
+        {
+            // Admin-side reads of offsets and records never commit on their own.
+            EnableAutoCommit = false,
+            GroupId = groupId ?? $"actorvisits-admin-{Guid.NewGuid():N}",
+            AllowAutoCreateTopics = false,
+        };
+        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _admin.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

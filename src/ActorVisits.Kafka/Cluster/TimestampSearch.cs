@@ -1,0 +1,42 @@
+using Confluent.Kafka;
+
+namespace ActorVisits.Kafka.Cluster;
+
+/// <summary>
+/// Finds the first offset whose record timestamp is at or after a time by binary search over the partition, reading one
+/// record per step. Used where the brokers cannot answer ListOffsets by timestamp (the librdkafka mock always says -1).
+/// Assumes timestamps grow with offsets, as producer create-times do for one producer.
+/// </summary>
+internal static class TimestampSearch
+{
+    public static TopicPartitionOffset FirstOffsetAtOrAfter(IConsumer<byte[], byte[]> consumer, TopicPartition partition, DateTimeOffset time, TimeSpan timeout)
+    {
+        var watermarks = consumer.QueryWatermarkOffsets(partition, timeout);
+        long low = watermarks.Low.Value, high = watermarks.High.Value;
+        var wanted = time.ToUnixTimeMilliseconds();
+        while (low < high)
+        {
+            var middle = low + (high - low) / 2;
+            var (offset, timestamp) = ReadAt(consumer, partition, middle, timeout);
+            if (timestamp >= wanted)
+                high = Math.Min(middle, offset);
+            else
+                low = offset + 1;
+        }
+        consumer.Unassign();
+        return new TopicPartitionOffset(partition, low);
+    }
+
+    private static (long Offset, long TimestampMs) ReadAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout)
+    {
+        consumer.Assign(new TopicPartitionOffset(partition, offset));
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (record is { IsPartitionEOF: false } && record.TopicPartition == partition)
+                return (record.Offset.Value, record.Message.Timestamp.UnixTimestampMs);
+        }
+        throw new TimeoutException($"No record could be read from {partition} at offset {offset} within {timeout.TotalSeconds:0} s.");
+    }
+}

@@ -1,0 +1,36 @@
+using ActorVisits.Kafka.Stages;
+using Confluent.Kafka;
+
+namespace ActorVisits.Kafka.Dsl;
+
+/// <summary>Controls a running committable source, as Akka.Streams.Kafka's <c>IControl</c> does.</summary>
+public interface IConsumerControl
+{
+    /// <summary>Completes the source: no more records are emitted, but the consumer stays in its group to serve commits.</summary>
+    void Stop();
+
+    /// <summary>Serves pending commits, leaves the group and closes the consumer; completes when it is closed.</summary>
+    Task ShutdownAsync();
+
+    /// <summary>
+    /// Graceful stop: stop emitting, let every in-flight element reach the committer (<paramref name="streamCompletion"/>
+    /// is the committer sink's task), then shut the consumer down. Nothing processed is left uncommitted.
+    /// </summary>
+    async Task DrainAndShutdownAsync(Task streamCompletion)
+    {
+        Stop();
+        try
+        {
+            await streamCompletion;
+        }
+        finally
+        {
+            await ShutdownAsync();
+        }
+    }
+
+    /// <summary>Partitions this consumer is assigned now.</summary>
+    IReadOnlyCollection<TopicPartition> Assignment { get; }
+
+    ConsumerMetrics Metrics { get; }
+}

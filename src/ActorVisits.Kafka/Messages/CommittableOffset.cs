@@ -1,0 +1,12 @@
+using Confluent.Kafka;
+
+namespace ActorVisits.Kafka.Messages;
+
+/// <summary>
+/// The offset of one consumed record, committable through the consumer that read it. <see cref="AssignmentEpoch"/>
+/// names the assignment of the partition it was read under: once that partition is revoked, the offset is never committed.
+/// </summary>
+public sealed record CommittableOffset(TopicPartitionOffset Offset, long AssignmentEpoch, IOffsetCommitter Committer)
+{
+    public TopicPartition TopicPartition => Offset.TopicPartition;
+}

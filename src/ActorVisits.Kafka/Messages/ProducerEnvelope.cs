@@ -1,0 +1,25 @@
+using Confluent.Kafka;
+
+namespace ActorVisits.Kafka.Messages;
+
+/// <summary>A record to produce to a topic.</summary>
+public sealed record ProducerRecord<TKey, TValue>(string Topic, Message<TKey, TValue> Message);
+
+/// <summary>
+/// What a producer flow takes: zero, one or many records, and a pass-through value (typically the committable offset of
+/// the input) handed on once every record is acknowledged.
+/// </summary>
+public sealed record ProducerEnvelope<TKey, TValue, TPassThrough>(IReadOnlyList<ProducerRecord<TKey, TValue>> Records, TPassThrough PassThrough)
+{
+    public static ProducerEnvelope<TKey, TValue, TPassThrough> Single(ProducerRecord<TKey, TValue> record, TPassThrough passThrough) =>
+        new([record], passThrough);
+
+    public static ProducerEnvelope<TKey, TValue, TPassThrough> Multi(IReadOnlyList<ProducerRecord<TKey, TValue>> records, TPassThrough passThrough) =>
+        new(records, passThrough);
+
+    /// <summary>Nothing to produce; the pass-through still flows on, in order, so its offset gets committed.</summary>
+    public static ProducerEnvelope<TKey, TValue, TPassThrough> PassThroughOnly(TPassThrough passThrough) => new([], passThrough);
+}
+
+/// <summary>The acknowledged records of one envelope, in envelope order, with its pass-through.</summary>
+public sealed record ProducerResults<TKey, TValue, TPassThrough>(IReadOnlyList<DeliveryResult<TKey, TValue>> Deliveries, TPassThrough PassThrough);

@@ -1,0 +1,40 @@
+using Confluent.Kafka;
+
+namespace ActorVisits.Kafka.Settings;
+
+/// <summary>How a committable source consumes: the librdkafka consumer configuration plus the stage's own bounds.</summary>
+public sealed record ConsumerSettings<TKey, TValue>(
+    ConsumerConfig Config,
+    IDeserializer<TKey> KeyDeserializer,
+    IDeserializer<TValue> ValueDeserializer)
+{
+    /// <summary>Longest blocking poll of the consumer thread; bounds how late a commit request or a stop is served.</summary>
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Records fetched but not yet pulled downstream; past it the consumer pauses its partitions (backpressure).</summary>
+    public int MaxBufferedRecords { get; init; } = 10_000;
+
+    public string GroupId => Config.GroupId;
+
+    /// <summary>
+    /// Settings for a consumer in <paramref name="groupId"/> that never commits on its own: offsets are committed by a
+    /// committer sink after processing, which gives at-least-once delivery.
+    /// </summary>
+    public static ConsumerSettings<TKey, TValue> Create(
+        ClientConfig client, string groupId, IDeserializer<TKey> keyDeserializer, IDeserializer<TValue> valueDeserializer) =>
+        new(new ConsumerConfig(new Dictionary<string, string>(client))
+        {
+            GroupId = groupId,
+            // Offsets are committed only after processing, by the committer sink: at-least-once.
+            EnableAutoCommit = false,
+            // Positions are stored by explicit commits only, never as a side effect of polling.
+            EnableAutoOffsetStore = false,
+            // A group without a committed offset starts at the beginning, so nothing published before it is missed.
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Bounds librdkafka's own prefetch queue, the other half of the memory held under backpressure.
+            QueuedMaxMessagesKbytes = 16 * 1024,
+        }, keyDeserializer, valueDeserializer);
+
+    public ConsumerSettings<TKey, TValue> WithGroupId(string groupId) =>
+        this with { Config = new ConsumerConfig(new Dictionary<string, string>(Config)) { GroupId = groupId } };
+}

@@ -1,0 +1,41 @@
+namespace ActorVisits.Kafka.Stages;
+
+/// <summary>What a committable source's consumer did, for logs, tests and benchmarks.</summary>
+public sealed class ConsumerMetrics
+{
+    private int _maxBuffered;
+    private long _committed;
+    private long _discarded;
+
+    /// <summary>Largest number of records that waited at once in the stage's buffer.</summary>
+    public int MaxBuffered => Volatile.Read(ref _maxBuffered);
+
+    /// <summary>Partition offsets committed.</summary>
+    public long Committed => Interlocked.Read(ref _committed);
+
+    /// <summary>Offsets not committed because their partition had been revoked meanwhile.</summary>
+    public long DiscardedAfterRevocation => Interlocked.Read(ref _discarded);
+
+    /// <summary>True while every assigned partition is paused for backpressure (or because the source stopped).</summary>
+    public bool Paused { get; internal set; }
+
+    public int Rebalances { get; internal set; }
+
+    internal void ObserveBuffered(int buffered)
+    {
+        var max = Volatile.Read(ref _maxBuffered);
+        while (buffered > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxBuffered, buffered, max);
+            if (seen == max)
+                return;
+            max = seen;
+        }
+    }
+
+    internal void AddCommitted(int committed, int discarded)
+    {
+        Interlocked.Add(ref _committed, committed);
+        Interlocked.Add(ref _discarded, discarded);
+    }
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using ActorVisits.Generation;
+
+namespace ActorVisits.Commands;
+
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var properties = CommonOptions.ClientProperties();
+        var topic = new Option<string>("--topic") { Description = "Topic to produce visits to.", DefaultValueFactory = _ => Topics.Visits };
+        var rate = new Option<int>("--rate") { Description = "Visits per second; 0 produces as fast as the brokers acknowledge.", DefaultValueFactory = _ => 500 };
+        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many visits." };
+        var duration = Durations.Option("--duration", "Stop after this long (e.g. 60s, 5m). Without --count or --duration: until Ctrl+C.");
+        var urls = new Option<int>("--urls") { Description = "Catalogue pages to visit, Zipf-popular (/store/tech/tv first).", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int?>("--seed") { Description = "Random seed, for a reproducible sequence of visits (timestamps are always now)." };
+
+        var command = new Command("generate", "Produce realistic MediaSeller visits, keyed by URL, with acks=all and idempotence.")
+        {
+            bootstrap, properties, topic, rate, count, duration, urls, seed,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new GeneratorOptions(parse.GetValue(topic)!, parse.GetValue(rate), parse.GetValue(count),
+                parse.GetValue(duration), parse.GetValue(urls), parse.GetValue(seed));
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            var client = CommonOptions.ClientConfig(parse, bootstrap, properties);
+            Console.WriteLine($"Producing visits to '{options.Topic}' on {client.BootstrapServers} " +
+                              $"({(options.Rate > 0 ? $"{options.Rate}/s" : "unthrottled")}, acks=all, idempotent, keyed by URL).");
+            var summary = await VisitGenerator.RunAsync(client, options, ConsoleProgress.Report, cancellationToken);
+            ConsoleProgress.EndLine();
+            var notAcknowledged = summary.Sent - summary.Acknowledged - summary.Failed;
+            Console.WriteLine($"Done: sent {summary.Sent:N0}, acknowledged {summary.Acknowledged:N0}, failed {summary.Failed:N0}" +
+                              (notAcknowledged > 0 ? $", unconfirmed {notAcknowledged:N0}" : "") +
+                              $", {summary.AcknowledgedPerSecond:N0} visits/s over {summary.Elapsed.TotalSeconds:N1} s.");
+            return summary.Acknowledged == summary.Sent ? 0 : 1;
+        });
+        return command;
+    }
+}

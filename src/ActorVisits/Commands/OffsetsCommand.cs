@@ -1,0 +1,78 @@
+using System.CommandLine;
+using ActorVisits.Kafka.Cluster;
+using Confluent.Kafka;
+using Spectre.Console;
+
+namespace ActorVisits.Commands;
+
+internal static class OffsetsCommand
+{
+    public static Command Create()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var properties = CommonOptions.ClientProperties();
+        var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group to inspect or reset.", Required = true };
+        var topic = new Option<string>("--topic", "-t") { Description = "Topic whose partitions are shown or reset.", DefaultValueFactory = _ => Topics.Visits };
+        var reset = new Option<string?>("--reset")
+        {
+            Description = "Move the group's committed offsets: 'earliest' (replay everything), 'latest' (skip to the end) or an " +
+                          "ISO-8601 time (first record at or after it). Refused while the group has active members.",
+        };
+
+        var command = new Command("offsets", "Show a consumer group's committed offset, end offset and lag per partition, or reset them.")
+        {
+            bootstrap, properties, groupId, topic, reset,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var group = parse.GetValue(groupId)!;
+            var topicName = parse.GetValue(topic)!;
+            OffsetTarget? target = null;
+            if (parse.GetValue(reset) is { } resetText && !OffsetTarget.TryParse(resetText, out target))
+            {
+                Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time such as 2019-03-02T09:21:05Z.");
+                return 2;
+            }
+            await using IKafkaCluster cluster = new KafkaCluster(CommonOptions.ClientConfig(parse, bootstrap, properties));
+            try
+            {
+                if (target is not null)
+                {
+                    var moved = await cluster.ResetGroupOffsetsAsync(group, topicName, target, cancellationToken);
+                    Console.WriteLine($"Group '{group}' on '{topicName}' reset to {Describe(target)}: " +
+                                      string.Join(", ", moved.Select(o => $"p{o.Partition.Value}={o.Offset.Value}")));
+                }
+                Render(group, topicName, await cluster.DescribeGroupOffsetsAsync(group, topicName, cancellationToken));
+                return 0;
+            }
+            catch (ActiveMembersException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 3;
+            }
+            catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static string Describe(OffsetTarget target) => target switch
+    {
+        OffsetTarget.AtTime at => at.Time.ToString("O"),
+        _ => target.GetType().Name.ToLowerInvariant(),
+    };
+
+    private static void Render(string group, string topic, IReadOnlyList<PartitionLag> partitions)
+    {
+        var table = new Table().Title($"group [bold]{Markup.Escape(group)}[/] on [bold]{Markup.Escape(topic)}[/]")
+            .AddColumn("partition").AddColumn(new TableColumn("committed").RightAligned()).AddColumn(new TableColumn("log start").RightAligned())
+            .AddColumn(new TableColumn("end").RightAligned()).AddColumn(new TableColumn("lag").RightAligned());
+        foreach (var p in partitions)
+            table.AddRow(p.Partition.ToString(), p.Committed?.ToString() ?? "-", p.LogStart.ToString(), p.End.ToString(), p.Lag.ToString());
+        table.AddRow("[bold]total[/]", "", "", partitions.Sum(p => p.End).ToString(), $"[bold]{partitions.Sum(p => p.Lag)}[/]");
+        AnsiConsole.Write(table);
+    }
+}
