@@ -6,6 +6,7 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
     BrokerCommand.Create(),
     GenerateCommand.Create(),
     OffsetsCommand.Create(),
+    TailCommand.Create(),
     DemoCommand.Create(),
 };
 

@@ -11,7 +11,8 @@ namespace ActorVisits.Kafka.Cluster;
 public sealed class KafkaCluster : IKafkaCluster
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
+    // Joining a group waits for its members to rejoin, up to their session timeout (45 s by librdkafka's default).
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ClientConfig _clientConfig;
     private readonly IAdminClient _admin;
@@ -173,8 +174,10 @@ public sealed class KafkaCluster : IKafkaCluster
             EnableAutoCommit = false,
             GroupId = groupId ?? $"actorvisits-admin-{Guid.NewGuid():N}",
             AllowAutoCreateTopics = false,
+            // When this member joins a live group to reset it, the group's next rebalances are not held longer than this.
+            SessionTimeoutMs = 10_000,
         };
-        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
     }
 
     public ValueTask DisposeAsync()

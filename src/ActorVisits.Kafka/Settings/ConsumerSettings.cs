@@ -33,6 +33,9 @@ public sealed record ConsumerSettings<TKey, TValue>(
             AutoOffsetReset = AutoOffsetReset.Earliest,
             // Bounds librdkafka's own prefetch queue, the other half of the memory held under backpressure.
             QueuedMaxMessagesKbytes = 16 * 1024,
+            // A dead member's partitions move to the survivors within 10 s (heartbeats run on librdkafka's own thread,
+            // so .NET GC pauses do not expire the session). Also bounds how long the embedded broker holds a rebalance.
+            SessionTimeoutMs = 10_000,
         }, keyDeserializer, valueDeserializer);
 
     public ConsumerSettings<TKey, TValue> WithGroupId(string groupId) =>

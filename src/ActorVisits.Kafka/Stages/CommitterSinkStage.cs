@@ -108,6 +108,8 @@ internal sealed class CommitterSinkStage(CommitterSettings settings) : GraphStag
         {
             if (_batchCount > 0)
                 Commit();
+            // With its only port closed the stage would be stopped at once; it stays until the last commit is answered.
+            SetKeepGoing(true);
             CompleteIfDone();
         }
 

@@ -95,7 +95,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
                 .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), commitPending: true))
                 .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), commitPending: false))
-                .SetLogHandler((_, _) => { })
+                .SetLogHandler(KafkaLog.For(_settings.Config))
                 .Build();
             _consumer = consumer;
             consumer.Subscribe(_topics);

@@ -61,7 +61,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             _producer = _stage._sharedProducer ?? new ProducerBuilder<TKey, TValue>(Settings.Config)
                 .SetKeySerializer(Settings.KeySerializer)
                 .SetValueSerializer(Settings.ValueSerializer)
-                .SetLogHandler((_, _) => { })
+                .SetLogHandler(KafkaLog.For(Settings.Config))
                 .Build();
             var delivered = GetAsyncCallback(OnDelivered);
             _deliveredCallback = () =>

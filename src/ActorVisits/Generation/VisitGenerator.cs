@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorVisits.Entities;
 using ActorVisits.Kafka.Settings;
+using ActorVisits.Kafka;
 using Confluent.Kafka;
 
 namespace ActorVisits.Generation;
@@ -27,7 +28,7 @@ public static class VisitGenerator
         using var producer = new ProducerBuilder<string, byte[]>(settings.Config)
             .SetKeySerializer(settings.KeySerializer)
             .SetValueSerializer(settings.ValueSerializer)
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler(KafkaLog.For(settings.Config))
             .Build();
 
         void OnDelivery(DeliveryReport<string, byte[]> report)

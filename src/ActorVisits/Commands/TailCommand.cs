@@ -1,0 +1,76 @@
+using System.CommandLine;
+using ActorVisits.Kafka.Dsl;
+using ActorVisits.Kafka.Settings;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+
+namespace ActorVisits.Commands;
+
+/// <summary>Reads a topic as a member of a consumer group, printing each record and committing after it is printed.</summary>
+internal static class TailCommand
+{
+    public static Command Create()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var properties = CommonOptions.ClientProperties();
+        var topic = new Option<string>("--topic", "-t") { Description = "Topic to read.", DefaultValueFactory = _ => Topics.Visits };
+        var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group; its committed offsets are where reading resumes.", DefaultValueFactory = _ => "actorvisits-tail" };
+        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many records (then drain and commit). Default: until Ctrl+C." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the summary, not each record." };
+        var commitBatch = new Option<int>("--commit-batch") { Description = "Commit after this many records (1 commits after every record).", DefaultValueFactory = _ => 1000 };
+
+        var command = new Command("tail", "Read a topic in a consumer group (auto-commit off), print records as 'partition offset key value', commit after printing.")
+        {
+            bootstrap, properties, topic, groupId, count, quiet, commitBatch,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = CommonOptions.ClientConfig(parse, bootstrap, properties);
+            var settings = ConsumerSettings<string, string>.Create(client, parse.GetValue(groupId)!, Deserializers.Utf8, Deserializers.Utf8);
+            var limit = parse.GetValue(count);
+            var print = !parse.GetValue(quiet);
+            using var system = ActorSystem.Create("actorvisits-tail", "akka.loglevel = WARNING");
+            long read = 0;
+            var materializer = system.Materializer();
+            // Pre-materialized so that the element that reaches --count can stop the source it came from.
+            var (control, source) = KafkaConsumer.CommittableSource(settings, parse.GetValue(topic)!).PreMaterialize(materializer);
+            var committed = source
+                .Where(message =>
+                {
+                    if (limit is { } max && read >= max)
+                        return false; // Already stopping: not printed, not committed, read again next time.
+                    read++;
+                    if (print)
+                        Console.WriteLine($"{message.Record.Partition.Value}\t{message.Record.Offset.Value}\t{message.Record.Message.Key}\t{message.Record.Message.Value}");
+                    if (read == limit)
+                        control.Stop();
+                    return true;
+                })
+                .Select(message => message.CommittableOffset)
+                .RunWith(Committer.Sink(new CommitterSettings { MaxBatch = parse.GetValue(commitBatch) }), materializer);
+
+            await using (cancellationToken.Register(control.Stop))
+            {
+                try
+                {
+                    await committed;
+                }
+                catch (Exception e) when (e is KafkaException or InvalidOperationException)
+                {
+                    Console.Error.WriteLine($"Stopped on error: {e.Message}");
+                    return 1;
+                }
+                finally
+                {
+                    await control.ShutdownAsync();
+                }
+            }
+            Console.Error.WriteLine($"Read and committed {read:N0} record(s) for group '{settings.GroupId}'.");
+            await system.Terminate();
+            return 0;
+        });
+        return command;
+    }
+}
