@@ -1,0 +1,45 @@
+using ActorVisits.Commands;
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Settings;
+
+namespace ActorVisits.Tests.Commands;
+
+public sealed class OptionParsingTests
+{
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("60s", 60_000)]
+    [InlineData("5m", 300_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("00:01:30", 90_000)]
+    public void Durations(string text, int milliseconds)
+    {
+        Assert.True(ActorVisits.Commands.Durations.TryParse(text, out var duration));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+    }
+
+    [Fact]
+    public void Reset_targets()
+    {
+        Assert.True(OffsetTarget.TryParse("earliest", out var earliest));
+        Assert.IsType<OffsetTarget.Earliest>(earliest);
+        Assert.True(OffsetTarget.TryParse("LATEST", out var latest));
+        Assert.IsType<OffsetTarget.Latest>(latest);
+        Assert.True(OffsetTarget.TryParse("2019-03-02T10:21:05+01:00", out var at));
+        Assert.Equal(new DateTimeOffset(2019, 3, 2, 9, 21, 5, TimeSpan.Zero), Assert.IsType<OffsetTarget.AtTime>(at).Time);
+        Assert.False(OffsetTarget.TryParse("tomorrow-ish", out _));
+    }
+
+    [Fact]
+    public void Client_properties_pass_through_and_secrets_are_masked_in_logs()
+    {
+        var config = ClientProperties.Create("broker:9093", ["security.protocol=SASL_SSL", "sasl.username=shop", "sasl.password=hunter2"]);
+
+        Assert.Equal("SASL_SSL", config.Get("security.protocol"));
+        var described = string.Join("\n", ClientProperties.Describe(config));
+        Assert.Contains("sasl.username=shop", described);
+        Assert.Contains("sasl.password=*****", described);
+        Assert.DoesNotContain("hunter2", described);
+        Assert.Throws<ArgumentException>(() => ClientProperties.Create("b:9092", ["no-equals-sign"]));
+    }
+}
