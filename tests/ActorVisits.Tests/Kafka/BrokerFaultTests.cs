@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Dsl;
+using ActorVisits.Kafka.Messages;
+using ActorVisits.Kafka.Settings;
+using ActorVisits.Tests.Support;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+
+namespace ActorVisits.Tests.Kafka;
+
+/// <summary>Its own cluster: taking a broker down must not disturb the other tests.</summary>
+public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
+{
+    private const int Total = 4000;
+
+    [Fact]
+    public async Task A_broker_down_during_acks_all_produce_leaves_every_acknowledged_record_exactly_once()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+        const string topic = "fault";
+        await cluster.EnsureTopicsAsync([new TopicSpec(topic, 3, 3)], CancellationToken.None);
+        var client = new ClientConfig { BootstrapServers = cluster.BootstrapServers };
+        var settings = ProducerSettings<string, string>.Create(client, Serializers.Utf8, Serializers.Utf8);
+
+        long sent = 0;
+        var acknowledged = new ConcurrentQueue<string>();
+        var done = Source.From(Enumerable.Range(0, Total))
+            .Throttle(1000, TimeSpan.FromSeconds(1), 100, ThrottleMode.Shaping)
+            .Select(i =>
+            {
+                Interlocked.Increment(ref sent);
+                var id = $"record-{i}";
+                return ProducerEnvelope<string, string, string>.Single(new ProducerRecord<string, string>(topic, new Message<string, string> { Key = id, Value = id }), id);
+            })
+            .Via(KafkaProducer.FlexiFlow<string, string, string>(settings))
+            .RunForeach(result => acknowledged.Enqueue(result.PassThrough), Sys.Materializer());
+
+        await Eventually.HoldsAsync(() => acknowledged.Count >= 500, TimeSpan.FromSeconds(30), "500 acknowledged before the fault");
+        cluster.SetBrokerDown(1);
+        var sentAtFault = Interlocked.Read(ref sent);
+        long mostPending = 0;
+        // The broker stays down while the generator sends 1,500 more records (about 1.5 s at this pace).
+        await Eventually.HoldsAsync(() =>
+        {
+            mostPending = Math.Max(mostPending, Interlocked.Read(ref sent) - acknowledged.Count);
+            return Interlocked.Read(ref sent) >= sentAtFault + 1500;
+        }, TimeSpan.FromSeconds(30), "records sent while the broker is down");
+        cluster.SetBrokerUp(1);
+
+        await Eventually.CompletesAsync(done, TimeSpan.FromSeconds(120), "every record acknowledged after the broker came back");
+
+        Assert.True(mostPending > 300, $"the fault must hold back acknowledgements (at most {mostPending} were pending)");
+        Assert.Equal(Total, acknowledged.Count);
+        var stored = TestRecords.ReadAll(client, topic, TimeSpan.FromSeconds(30)).Select(r => r.Message.Key).ToList();
+        Assert.Equal(Total, stored.Count);
+        Assert.Equal(acknowledged.Order(), stored.Order());
+    }
+}

@@ -1,0 +1,58 @@
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Dsl;
+using ActorVisits.Kafka.Messages;
+using ActorVisits.Kafka.Settings;
+using ActorVisits.Tests.Support;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+
+namespace ActorVisits.Tests.Kafka;
+
+[Collection(KafkaCollection.Name)]
+public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xunit2.TestKit
+{
+    [Fact]
+    public async Task Reset_is_refused_while_the_group_has_a_live_member_and_allowed_once_it_left()
+    {
+        var topic = await kafka.NewTopicAsync(2, "refuse");
+        var group = kafka.NewGroup();
+        TestRecords.ProduceVisits(kafka.Client, topic, 20);
+        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, group, Deserializers.Utf8, Deserializers.ByteArray);
+        var member = KafkaConsumer.CommittableSource(settings, topic)
+            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Left).Run(Sys.Materializer());
+        await Eventually.HoldsAsync(() => member.Assignment.Count == 2, TimeSpan.FromSeconds(30), "the member owns both partitions");
+        await Eventually.HoldsAsync(() => member.Metrics.Committed >= 1, TimeSpan.FromSeconds(30), "the member committed");
+
+        var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() =>
+            kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None));
+        Assert.Contains(group, refusal.Message);
+
+        await member.ShutdownAsync();
+        var moved = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        Assert.All(moved, o => Assert.Equal(0, o.Offset.Value));
+        Assert.Equal(20, (await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
+    }
+
+    [Fact]
+    public async Task Reset_to_a_time_moves_to_the_first_record_at_or_after_it()
+    {
+        var topic = await kafka.NewTopicAsync(1, "attime");
+        var group = kafka.NewGroup();
+        var start = new DateTimeOffset(2019, 3, 2, 9, 0, 0, TimeSpan.Zero);
+        using (var producer = new ProducerBuilder<string, string>(ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8).Config).Build())
+        {
+            for (var i = 0; i < 100; i++)
+                producer.Produce(topic, new Message<string, string> { Key = "k", Value = $"{i}", Timestamp = new Timestamp(start.AddSeconds(i)) });
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var atTime = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(40.5)), CancellationToken.None);
+        Assert.Equal(41, Assert.Single(atTime).Offset.Value);
+        var exact = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(7)), CancellationToken.None);
+        Assert.Equal(7, Assert.Single(exact).Offset.Value);
+        var latest = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), CancellationToken.None);
+        Assert.Equal(100, Assert.Single(latest).Offset.Value);
+        Assert.Equal(100, Assert.Single(await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
+    }
+}
