@@ -4,6 +4,7 @@ using ActorVisits.Commands;
 var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSeller's Kafka 'visits' topic.")
 {
     BrokerCommand.Create(),
+    TopicsCommand.Create(),
     GenerateCommand.Create(),
     OffsetsCommand.Create(),
     TailCommand.Create(),

@@ -21,6 +21,9 @@ public sealed class ConsumerMetrics
 
     public int Rebalances { get; internal set; }
 
+    /// <summary>How many times the consumer paused its partitions.</summary>
+    public int PauseCount { get; internal set; }
+
     internal void ObserveBuffered(int buffered)
     {
         var max = Volatile.Read(ref _maxBuffered);

@@ -18,6 +18,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private readonly ConcurrentQueue<CommitRequest> _commitRequests = new();
     private readonly ConcurrentDictionary<TopicPartition, long> _assignmentEpochs = new();
     private readonly HashSet<TopicPartition> _paused = [];
+    private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private IConsumer<TKey, TValue>? _consumer;
@@ -136,13 +137,19 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         if (!_assignmentEpochs.TryGetValue(record.TopicPartition, out var epoch))
             return;
         _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(record.TopicPartitionOffset, epoch, this)));
+        _nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)
             _recordsAvailable();
     }
 
-    /// <summary>Pauses every assigned partition while the buffer is full or consuming stopped; resumes below half.</summary>
+    /// <summary>
+    /// Pauses every assigned partition while the buffer is full or consuming stopped; resumes below half. Pausing makes
+    /// librdkafka drop what it prefetched; on resume each partition is sought to the offset after the last record
+    /// this worker buffered, rather than left to librdkafka's own resume position, which was seen to skip records and
+    /// stall under frequent pause/resume (CompletenessTests).
+    /// </summary>
     private void ApplyFlowControl()
     {
         var consumer = _consumer!;
@@ -155,11 +162,18 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 consumer.Pause(toPause);
                 _paused.UnionWith(toPause);
                 Metrics.Paused = true;
+                Metrics.PauseCount++;
             }
         }
         else if (_paused.Count > 0 && buffered <= _settings.MaxBufferedRecords / 2)
         {
-            consumer.Resume(_paused.Where(p => _assignmentEpochs.ContainsKey(p)).ToList());
+            var resumed = _paused.Where(p => _assignmentEpochs.ContainsKey(p)).ToList();
+            consumer.Resume(resumed);
+            foreach (var partition in resumed)
+            {
+                if (_nextOffsets.TryGetValue(partition, out var next))
+                    consumer.Seek(new TopicPartitionOffset(partition, next));
+            }
             _paused.Clear();
             Metrics.Paused = false;
         }
@@ -181,6 +195,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         {
             _assignmentEpochs.TryRemove(partition, out _);
             _paused.Remove(partition);
+            _nextOffsets.Remove(partition);
         }
         Metrics.Rebalances++;
     }

@@ -48,7 +48,7 @@ public sealed class ConsumingRun
     }
 
     public Task WaitForAsync(int processedCount, TimeSpan? within = null) =>
-        Eventually.HoldsAsync(() => Processed.Count >= processedCount, within ?? TimeSpan.FromSeconds(60), $"{processedCount} records processed (got {Processed.Count})");
+        Eventually.HoldsAsync(() => Processed.Count >= processedCount, within ?? TimeSpan.FromSeconds(60), () => $"{processedCount} records processed (got {Processed.Count})");
 
     public Task StopAsync() => Eventually.CompletesAsync(Control.DrainAndShutdownAsync(Committed), TimeSpan.FromSeconds(30), "drain and shutdown");
 
