@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ActorVisits.Commands;
+using ActorVisits.Configuration;
+using Confluent.Kafka;
 
 var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSeller's Kafka 'visits' topic.")
 {
@@ -12,5 +14,19 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
 };
 
 // Ctrl+C and SIGTERM cancel the running command's token; commands drain and exit within this time.
-var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
-return await root.Parse(args).InvokeAsync(invocation);
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15), EnableDefaultExceptionHandler = false };
+try
+{
+    return await root.Parse(args).InvokeAsync(invocation);
+}
+catch (InvalidConfigurationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+catch (KafkaException e)
+{
+    // Unreachable brokers, refused credentials, missing ACLs: one clear line; librdkafka's own lines above say more.
+    Console.Error.WriteLine($"Kafka error: {e.Error.Reason} ({e.Error.Code}).");
+    return 1;
+}

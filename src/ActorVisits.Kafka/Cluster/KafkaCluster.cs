@@ -20,7 +20,9 @@ public sealed class KafkaCluster : IKafkaCluster
     public KafkaCluster(ClientConfig clientConfig)
     {
         _clientConfig = clientConfig;
-        _admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(clientConfig))).Build();
+        _admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(clientConfig)))
+            .SetLogHandler(KafkaLog.For(clientConfig))
+            .Build();
     }
 
     public string BootstrapServers => _clientConfig.BootstrapServers;

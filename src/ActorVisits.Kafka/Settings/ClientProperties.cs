@@ -7,19 +7,24 @@ public static class ClientProperties
 {
     private static readonly string[] SecretMarkers = ["password", "secret", "jaas", "token", "key.pem", "ssl.key", "credentials"];
 
-    /// <summary>A client configuration for <paramref name="bootstrapServers"/> with every <c>key=value</c> applied.</summary>
-    public static ClientConfig Create(string bootstrapServers, IEnumerable<string> keyValues)
+    /// <summary>A client configuration for <paramref name="bootstrapServers"/> with every property applied.</summary>
+    public static ClientConfig Create(string bootstrapServers, IEnumerable<KeyValuePair<string, string>> properties)
     {
         var config = new ClientConfig { BootstrapServers = bootstrapServers };
-        foreach (var pair in keyValues)
+        foreach (var (key, value) in properties)
+            config.Set(key, value);
+        return config;
+    }
+
+    /// <summary>Parses <c>key=value</c> pairs, as given on a command line.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Parse(IEnumerable<string> keyValues) =>
+        keyValues.Select(pair =>
         {
             var separator = pair.IndexOf('=');
             if (separator <= 0)
                 throw new ArgumentException($"Client property '{pair}' is not of the form key=value.");
-            config.Set(pair[..separator].Trim(), pair[(separator + 1)..].Trim());
-        }
-        return config;
-    }
+            return KeyValuePair.Create(pair[..separator].Trim(), pair[(separator + 1)..].Trim());
+        }).ToList();
 
     public static bool IsSecret(string key) => SecretMarkers.Any(marker => key.Contains(marker, StringComparison.OrdinalIgnoreCase));
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
+using ActorVisits.Configuration;
 using ActorVisits.Generation;
 using ActorVisits.Kafka.Cluster;
 using ActorVisits.Kafka.Dsl;
@@ -48,21 +49,21 @@ internal static class DemoCommand
         await cluster.EnsureTopicsAsync(Topics.Specs(partitions, replicationFactor: 3), CancellationToken.None);
         Console.WriteLine($"Embedded Kafka at {cluster.BootstrapServers}; producing {rate} visits/s to '{Topics.Visits}'. Ctrl+C stops.");
 
-        var client = new ClientConfig { BootstrapServers = cluster.BootstrapServers };
+        var kafka = KafkaSettings.FromConfig(HostConfig.Reference) with { BootstrapServers = cluster.BootstrapServers };
         var view = new StreamView();
-        using var system = ActorSystem.Create("actorvisits-demo", "akka.loglevel = WARNING");
-        var consumerSettings = ConsumerSettings<string, byte[]>.Create(client, GroupId, Deserializers.Utf8, Deserializers.ByteArray);
+        using var system = ActorSystem.Create("actorvisits-demo", HostConfig.Reference);
+        var consumerSettings = kafka.Consumer(GroupId, Deserializers.Utf8, Deserializers.ByteArray);
         var (control, committed) = KafkaConsumer.CommittableSource(consumerSettings, Topics.Visits)
             .Select(message =>
             {
                 view.Add(message.Record.Partition.Value, message.Record.Message.Key);
                 return message.CommittableOffset;
             })
-            .ToMaterialized(Committer.Sink(CommitterSettings.Default), Keep.Both)
+            .ToMaterialized(Committer.Sink(kafka.Committer), Keep.Both)
             .Run(system.Materializer());
 
         using var generatorStop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var generator = VisitGenerator.RunAsync(client, new GeneratorOptions(Topics.Visits, rate, null, null, 200, null), null, generatorStop.Token);
+        var generator = VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray), new GeneratorOptions(Topics.Visits, rate, null, null, 200, null), null, generatorStop.Token);
 
         await ShowAsync(view, top, stopping);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorVisits.Generation;
+using Confluent.Kafka;
 
 namespace ActorVisits.Commands;
 
@@ -7,8 +8,7 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var bootstrap = CommonOptions.BootstrapServers();
-        var properties = CommonOptions.ClientProperties();
+        var kafka = new KafkaOptions();
         var topic = new Option<string>("--topic") { Description = "Topic to produce visits to.", DefaultValueFactory = _ => Topics.Visits };
         var rate = new Option<int>("--rate") { Description = "Visits per second; 0 produces as fast as the brokers acknowledge.", DefaultValueFactory = _ => 500 };
         var count = new Option<long?>("--count", "-n") { Description = "Stop after this many visits." };
@@ -18,8 +18,9 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Produce realistic MediaSeller visits, keyed by URL, with acks=all and idempotence.")
         {
-            bootstrap, properties, topic, rate, count, duration, urls, seed,
+            topic, rate, count, duration, urls, seed,
         };
+        kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new GeneratorOptions(parse.GetValue(topic)!, parse.GetValue(rate), parse.GetValue(count),
@@ -33,10 +34,10 @@ internal static class GenerateCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            var client = CommonOptions.ClientConfig(parse, bootstrap, properties);
-            Console.WriteLine($"Producing visits to '{options.Topic}' on {client.BootstrapServers} " +
+            var settings = kafka.Resolve(parse);
+            Console.WriteLine($"Producing visits to '{options.Topic}' on {settings.BootstrapServers} " +
                               $"({(options.Rate > 0 ? $"{options.Rate}/s" : "unthrottled")}, acks=all, idempotent, keyed by URL).");
-            var summary = await VisitGenerator.RunAsync(client, options, ConsoleProgress.Report, cancellationToken);
+            var summary = await VisitGenerator.RunAsync(settings.Producer(Serializers.Utf8, Serializers.ByteArray), options, ConsoleProgress.Report, cancellationToken);
             ConsoleProgress.EndLine();
             var notAcknowledged = summary.Sent - summary.Acknowledged - summary.Failed;
             Console.WriteLine($"Done: sent {summary.Sent:N0}, acknowledged {summary.Acknowledged:N0}, failed {summary.Failed:N0}" +

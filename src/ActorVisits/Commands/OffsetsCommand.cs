@@ -9,8 +9,7 @@ internal static class OffsetsCommand
 {
     public static Command Create()
     {
-        var bootstrap = CommonOptions.BootstrapServers();
-        var properties = CommonOptions.ClientProperties();
+        var kafka = new KafkaOptions();
         var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group to inspect or reset.", Required = true };
         var topic = new Option<string>("--topic", "-t") { Description = "Topic whose partitions are shown or reset.", DefaultValueFactory = _ => Topics.Visits };
         var reset = new Option<string?>("--reset")
@@ -21,8 +20,9 @@ internal static class OffsetsCommand
 
         var command = new Command("offsets", "Show a consumer group's committed offset, end offset and lag per partition, or reset them.")
         {
-            bootstrap, properties, groupId, topic, reset,
+            groupId, topic, reset,
         };
+        kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var group = parse.GetValue(groupId)!;
@@ -33,7 +33,7 @@ internal static class OffsetsCommand
                 Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time such as 2019-03-02T09:21:05Z.");
                 return 2;
             }
-            await using IKafkaCluster cluster = new KafkaCluster(CommonOptions.ClientConfig(parse, bootstrap, properties));
+            await using IKafkaCluster cluster = new KafkaCluster(kafka.Resolve(parse).Client());
             try
             {
                 if (target is not null)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ActorVisits.Kafka.Dsl;
-using ActorVisits.Kafka.Settings;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
@@ -13,25 +12,26 @@ internal static class TailCommand
 {
     public static Command Create()
     {
-        var bootstrap = CommonOptions.BootstrapServers();
-        var properties = CommonOptions.ClientProperties();
+        var kafka = new KafkaOptions();
         var topic = new Option<string>("--topic", "-t") { Description = "Topic to read.", DefaultValueFactory = _ => Topics.Visits };
         var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group; its committed offsets are where reading resumes.", DefaultValueFactory = _ => "actorvisits-tail" };
         var count = new Option<long?>("--count", "-n") { Description = "Stop after this many records (then drain and commit). Default: until Ctrl+C." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the summary, not each record." };
-        var commitBatch = new Option<int>("--commit-batch") { Description = "Commit after this many records (1 commits after every record).", DefaultValueFactory = _ => 1000 };
+        var commitBatch = new Option<int?>("--commit-batch") { Description = "Commit after this many records (1 commits after every record). Default: actorvisits.kafka.committer.max-batch (1000)." };
 
         var command = new Command("tail", "Read a topic in a consumer group (auto-commit off), print records as 'partition offset key value', commit after printing.")
         {
-            bootstrap, properties, topic, groupId, count, quiet, commitBatch,
+            topic, groupId, count, quiet, commitBatch,
         };
+        kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = CommonOptions.ClientConfig(parse, bootstrap, properties);
-            var settings = ConsumerSettings<string, string>.Create(client, parse.GetValue(groupId)!, Deserializers.Utf8, Deserializers.Utf8);
+            var config = kafka.LoadConfig(parse);
+            var kafkaSettings = kafka.Resolve(parse, config);
+            var settings = kafkaSettings.Consumer(parse.GetValue(groupId)!, Deserializers.Utf8, Deserializers.Utf8);
             var limit = parse.GetValue(count);
             var print = !parse.GetValue(quiet);
-            using var system = ActorSystem.Create("actorvisits-tail", "akka.loglevel = WARNING");
+            using var system = ActorSystem.Create("actorvisits-tail", config);
             long read = 0;
             var materializer = system.Materializer();
             // Pre-materialized so that the element that reaches --count can stop the source it came from.
@@ -49,7 +49,7 @@ internal static class TailCommand
                     return true;
                 })
                 .Select(message => message.CommittableOffset)
-                .RunWith(Committer.Sink(new CommitterSettings { MaxBatch = parse.GetValue(commitBatch) }), materializer);
+                .RunWith(Committer.Sink(kafkaSettings.Committer with { MaxBatch = parse.GetValue(commitBatch) ?? kafkaSettings.Committer.MaxBatch }), materializer);
 
             await using (cancellationToken.Register(control.Stop))
             {

@@ -7,18 +7,18 @@ internal static class TopicsCommand
 {
     public static Command Create()
     {
-        var bootstrap = CommonOptions.BootstrapServers();
-        var properties = CommonOptions.ClientProperties();
+        var kafka = new KafkaOptions();
         var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic created.", DefaultValueFactory = _ => 6 };
         var replication = new Option<int>("--replication-factor") { Description = "Replicas of each topic created; with 3 or more, min.insync.replicas=2 is set so acks=all survives a broker loss.", DefaultValueFactory = _ => 3 };
 
         var command = new Command("topics", $"Create the ActorVisits topics ({string.Join(", ", Topics.All)}) that do not exist yet on a Kafka cluster.")
         {
-            bootstrap, properties, partitions, replication,
+            partitions, replication,
         };
+        kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = CommonOptions.ClientConfig(parse, bootstrap, properties);
+            var client = kafka.Resolve(parse).Client();
             await using IKafkaCluster cluster = new KafkaCluster(client);
             try
             {

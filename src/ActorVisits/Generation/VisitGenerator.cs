@@ -15,10 +15,9 @@ public static class VisitGenerator
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<GeneratorProgress> RunAsync(
-        ClientConfig client, GeneratorOptions options, Action<GeneratorProgress>? onProgress, CancellationToken cancellationToken)
+        ProducerSettings<string, byte[]> settings, GeneratorOptions options, Action<GeneratorProgress>? onProgress, CancellationToken cancellationToken)
     {
         options.Validate();
-        var settings = ProducerSettings<string, byte[]>.Create(client, Serializers.Utf8, Serializers.ByteArray);
         var factory = new VisitFactory(new UrlCatalogue(options.Urls), options.Seed is { } seed ? new Random(seed) : new Random());
         long sent = 0, acknowledged = 0, failed = 0;
         string? firstError = null;

@@ -17,7 +17,7 @@ public sealed class KeyedProducingTests(EmbeddedKafkaFixture kafka)
         const int partitions = 6;
         var topic = await kafka.NewTopicAsync(partitions, "keyed");
 
-        var summary = await VisitGenerator.RunAsync(kafka.Client, new GeneratorOptions(topic, Rate: 0, Count: 3000, Duration: null, Urls: 100, Seed: 3), null, CancellationToken.None);
+        var summary = await VisitGenerator.RunAsync(ProducerSettings<string, byte[]>.Create(kafka.Client, Serializers.Utf8, Serializers.ByteArray), new GeneratorOptions(topic, Rate: 0, Count: 3000, Duration: null, Urls: 100, Seed: 3), null, CancellationToken.None);
 
         Assert.Equal(3000, summary.Acknowledged);
         var records = TestRecords.ReadAll(kafka.Client, topic, TimeSpan.FromSeconds(30));

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using ActorVisits.Configuration;
+using ActorVisits.Kafka.Settings;
+using Akka.Configuration;
+
+namespace ActorVisits.Commands;
+
+/// <summary>
+/// The options every command that talks to Kafka shares, and the settings they resolve to: the HOCON configuration
+/// (reference, then <c>--config</c>, then <c>$ACTORVISITS_BOOTSTRAP_SERVERS</c>) with the flags given on the command line on top.
+/// </summary>
+internal sealed class KafkaOptions
+{
+    public const string BootstrapEnvironmentVariable = "ACTORVISITS_BOOTSTRAP_SERVERS";
+
+    private readonly Option<string?> _bootstrapServers = new("--bootstrap-servers", "-b")
+    {
+        Description = $"Kafka bootstrap servers, host:port[,host:port]. Default: ${BootstrapEnvironmentVariable} if set, else " +
+                      "actorvisits.kafka.bootstrap-servers of the configuration (127.0.0.1:9092, where 'actorvisits broker' listens).",
+    };
+
+    private readonly Option<string[]> _properties = new("--property", "-X")
+    {
+        Description = "Any librdkafka client property, key=value, repeatable (e.g. -X security.protocol=SASL_SSL -X sasl.username=u). " +
+                      "Overrides actorvisits.kafka.client-properties. Secrets are never logged.",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> _config = new("--config")
+    {
+        Description = "HOCON file whose keys override the reference configuration (hocon/actorvisits.conf).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_bootstrapServers);
+        command.Options.Add(_properties);
+        command.Options.Add(_config);
+    }
+
+    /// <summary>The HOCON configuration: the reference, overridden by the <c>--config</c> file if given.</summary>
+    public Config LoadConfig(ParseResult parse) => HostConfig.Load(parse.GetValue(_config));
+
+    public KafkaSettings Resolve(ParseResult parse) => Resolve(parse, LoadConfig(parse));
+
+    /// <summary>The settings of <paramref name="config"/> with the flags on top; throws <see cref="InvalidConfigurationException"/> naming the key or flag at fault.</summary>
+    public KafkaSettings Resolve(ParseResult parse, Config config)
+    {
+        var settings = KafkaSettings.FromConfig(config);
+        IEnumerable<KeyValuePair<string, string>> flagged;
+        try
+        {
+            flagged = ClientProperties.Parse(parse.GetValue(_properties) ?? []);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidConfigurationException($"--property: {e.Message}", e);
+        }
+        var properties = new Dictionary<string, string>(settings.ClientProperties);
+        foreach (var (key, value) in flagged)
+            properties[key] = value;
+        return settings with
+        {
+            BootstrapServers = parse.GetValue(_bootstrapServers)
+                               ?? (Environment.GetEnvironmentVariable(BootstrapEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null)
+                               ?? settings.BootstrapServers,
+            ClientProperties = properties,
+        };
+    }
+}

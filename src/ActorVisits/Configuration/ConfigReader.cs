@@ -1,0 +1,50 @@
+using Akka.Configuration;
+
+namespace ActorVisits.Configuration;
+
+/// <summary>Typed, validated reads of one HOCON section; every failure names the full key.</summary>
+internal sealed class ConfigReader(Config config, string section)
+{
+    public ConfigReader Section(string name) => new(config, $"{section}.{name}");
+
+    public string String(string key) =>
+        Read(key, path => config.GetString(path, null)) is { Length: > 0 } value ? value : throw Invalid(key, "must not be empty");
+
+    public int PositiveInt(string key)
+    {
+        var value = Read(key, path => config.GetInt(path));
+        return value > 0 ? value : throw Invalid(key, $"must be a positive whole number (got {value})");
+    }
+
+    public TimeSpan PositiveDuration(string key)
+    {
+        var value = Read(key, path => config.GetTimeSpan(path, null, allowInfinite: false));
+        return value > TimeSpan.Zero ? value : throw Invalid(key, $"must be a positive duration such as 500ms or 10s (got {value})");
+    }
+
+    /// <summary>An object of string values, such as librdkafka properties.</summary>
+    public IReadOnlyDictionary<string, string> StringMap(string key)
+    {
+        var path = $"{section}.{key}";
+        if (!config.HasPath(path))
+            return new Dictionary<string, string>();
+        return Read(key, p => config.GetConfig(p).AsEnumerable().ToDictionary(pair => pair.Key.Trim('"'), pair => pair.Value.GetString()));
+    }
+
+    private T Read<T>(string key, Func<string, T> read)
+    {
+        var path = $"{section}.{key}";
+        if (!config.HasPath(path))
+            throw Invalid(key, "is missing");
+        try
+        {
+            return read(path);
+        }
+        catch (Exception e) when (e is not InvalidConfigurationException)
+        {
+            throw new InvalidConfigurationException($"Configuration key '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    private InvalidConfigurationException Invalid(string key, string problem) => new($"Configuration key '{section}.{key}' {problem}.");
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using ActorVisits.Commands;
+using ActorVisits.Configuration;
+
+namespace ActorVisits.Tests.Configuration;
+
+public sealed class HostConfigTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"actorvisits-{Guid.NewGuid():N}.conf");
+
+    [Fact]
+    public void The_reference_configuration_gives_the_documented_defaults()
+    {
+        var settings = KafkaSettings.FromConfig(HostConfig.Reference);
+
+        Assert.Equal(Environment.GetEnvironmentVariable("ACTORVISITS_BOOTSTRAP_SERVERS") ?? "127.0.0.1:9092", settings.BootstrapServers);
+        Assert.Empty(settings.ClientProperties);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.PollTimeout);
+        Assert.Equal(10_000, settings.MaxBufferedRecords);
+        Assert.Equal(10_000, settings.MaxInFlightRecords);
+        Assert.Equal(1000, settings.Committer.MaxBatch);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Committer.MaxInterval);
+    }
+
+    [Fact]
+    public void A_file_overrides_the_reference_and_flags_override_the_file()
+    {
+        File.WriteAllText(_file, """
+            actorvisits.kafka {
+              bootstrap-servers = "from-file:9092"
+              client-properties { "security.protocol" = SASL_SSL, "sasl.username" = shop }
+              committer.max-batch = 1
+            }
+            """);
+
+        var fromFile = Resolve("--config", _file);
+        var flagged = Resolve("--config", _file, "-b", "from-flag:9093", "-X", "sasl.username=ops");
+
+        Assert.Equal("from-file:9092", fromFile.BootstrapServers);
+        Assert.Equal("SASL_SSL", fromFile.Client().Get("security.protocol"));
+        Assert.Equal(1, fromFile.Committer.MaxBatch);
+        Assert.Equal(10_000, fromFile.MaxBufferedRecords);
+        Assert.Equal("from-flag:9093", flagged.BootstrapServers);
+        Assert.Equal("ops", flagged.Client().Get("sasl.username"));
+        Assert.Equal("SASL_SSL", flagged.Client().Get("security.protocol"));
+    }
+
+    [Theory]
+    [InlineData("actorvisits.kafka.consumer.max-buffered-records = 0", "actorvisits.kafka.consumer.max-buffered-records")]
+    [InlineData("actorvisits.kafka.consumer.poll-timeout = soon", "actorvisits.kafka.consumer.poll-timeout")]
+    [InlineData("actorvisits.kafka.committer.max-interval = -1s", "actorvisits.kafka.committer.max-interval")]
+    [InlineData("actorvisits.kafka.bootstrap-servers = \"\"", "actorvisits.kafka.bootstrap-servers")]
+    public void A_bad_value_fails_with_a_message_naming_its_key(string line, string key)
+    {
+        File.WriteAllText(_file, line);
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => Resolve("--config", _file));
+
+        Assert.Contains($"'{key}'", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_or_a_malformed_property_flag_is_reported_as_such()
+    {
+        Assert.Contains("does not exist", Assert.Throws<InvalidConfigurationException>(() => Resolve("--config", _file)).Message);
+        Assert.Contains("--property", Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "no-equals-sign")).Message);
+    }
+
+    private static KafkaSettings Resolve(params string[] args)
+    {
+        var options = new KafkaOptions();
+        var command = new RootCommand();
+        options.AddTo(command);
+        return options.Resolve(command.Parse(args));
+    }
+
+    public void Dispose() => File.Delete(_file);
+}
