@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace ActorVisits.Entities;
@@ -29,52 +30,90 @@ public static class VisitJson
     public static string FormatTimestamp(DateTimeOffset timestamp) =>
         timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
 
-    /// <summary>Reads a visit; returns false with a reason when the bytes are not a well-formed visit.</summary>
+    /// <summary>Longest URL accepted, in UTF-8 bytes.</summary>
+    public const int MaxUrlBytes = 2048;
+
+    /// <summary>
+    /// Reads a visit; returns false with a reason when the bytes are not a valid visit: a JSON object with a non-empty
+    /// string <c>url</c> (at most <see cref="MaxUrlBytes"/> bytes, no control characters) and an ISO-8601
+    /// <c>timestamp</c> with its zone (<c>Z</c> or an offset). <c>id</c> and <c>sourceIp</c> are optional.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> utf8, out Visit? visit, out string? error)
     {
         visit = null;
+        string? url = null, timestampText = null, idText = null, sourceIp = null;
         try
         {
-            using var document = JsonDocument.Parse(utf8.ToArray());
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(utf8);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 error = "not a JSON object";
                 return false;
             }
-            if (!TryGetString(root, "url", out var url) || url.Length == 0)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                error = "missing or empty string field 'url'";
+                var name = reader.ValueSpan;
+                var isUrl = name.SequenceEqual("url"u8);
+                var isTimestamp = name.SequenceEqual("timestamp"u8);
+                var isId = name.SequenceEqual("id"u8);
+                var isSourceIp = name.SequenceEqual("sourceIp"u8);
+                reader.Read();
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                    if (isUrl)
+                        url = null;
+                    continue;
+                }
+                var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                if (isUrl)
+                    url = text;
+                else if (isTimestamp)
+                    timestampText = text;
+                else if (isId)
+                    idText = text;
+                else if (isSourceIp)
+                    sourceIp = text;
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                error = "not a JSON object";
                 return false;
             }
-            if (!TryGetString(root, "timestamp", out var timestampText)
-                || !DateTimeOffset.TryParse(timestampText, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var timestamp))
-            {
-                error = "missing or unparseable field 'timestamp'";
-                return false;
-            }
-            var id = TryGetString(root, "id", out var idText) && Guid.TryParse(idText, out var parsed) ? parsed : Guid.Empty;
-            var sourceIp = TryGetString(root, "sourceIp", out var ip) ? ip : "";
-            visit = new Visit(id, sourceIp, url, timestamp);
-            error = null;
-            return true;
         }
         catch (JsonException e)
         {
             error = $"not JSON: {e.Message}";
             return false;
         }
+        if (url is null or { Length: 0 })
+        {
+            error = "missing or empty string field 'url'";
+            return false;
+        }
+        if (Encoding.UTF8.GetByteCount(url) > MaxUrlBytes || url.Any(char.IsControl))
+        {
+            error = $"field 'url' is longer than {MaxUrlBytes} bytes or contains control characters";
+            return false;
+        }
+        if (timestampText is null || !TryParseTimestamp(timestampText, out var timestamp))
+        {
+            error = "missing or unparseable field 'timestamp' (ISO-8601 with Z or an offset)";
+            return false;
+        }
+        var id = idText is not null && Guid.TryParse(idText, out var parsed) ? parsed : Guid.Empty;
+        visit = new Visit(id, sourceIp ?? "", url, timestamp);
+        error = null;
+        return true;
     }
 
-    private static bool TryGetString(JsonElement root, string name, out string value)
+    /// <summary>An ISO-8601 date and time that states its zone: <c>Z</c> or <c>±hh:mm</c>.</summary>
+    public static bool TryParseTimestamp(string text, out DateTimeOffset timestamp)
     {
-        if (root.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String)
-        {
-            value = element.GetString()!;
-            return true;
-        }
-        value = "";
-        return false;
+        timestamp = default;
+        var hasZone = text.EndsWith('Z') || text.EndsWith('z')
+                      || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
+        return hasZone && text.Contains('T')
+               && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out timestamp);
     }
 }

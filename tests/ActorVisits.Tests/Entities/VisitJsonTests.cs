@@ -33,9 +33,35 @@ public sealed class VisitJsonTests
     [InlineData("""{"url":"","timestamp":"2019-03-02T09:21:05Z"}""", "'url'")]
     [InlineData("""{"url":42,"timestamp":"2019-03-02T09:21:05Z"}""", "'url'")]
     [InlineData("""{"url":"/store/tech/tv","timestamp":"yesterday"}""", "'timestamp'")]
+    [InlineData("""{"url":"/store/tech/tv","timestamp":"2019-03-02T09:21:05"}""", "'timestamp'")]
+    [InlineData("""{"url":"/store/tech/tv","timestamp":"2019-03-02"}""", "'timestamp'")]
+    [InlineData("""{"url":"/store/tech/tv","timestamp":1551518465}""", "'timestamp'")]
+    [InlineData("""{"url":"/store/\ntv","timestamp":"2019-03-02T09:21:05Z"}""", "control characters")]
+    [InlineData("""{"url":{"path":"/tv"},"timestamp":"2019-03-02T09:21:05Z"}""", "'url'")]
+    [InlineData("""{"url":"/tv","timestamp":"2019-03-02T09:21:05Z"} trailing""", "not JSON")]
     public void Rejects_malformed_visits_with_a_reason(string text, string reasonPart)
     {
         Assert.False(VisitJson.TryParse(Encoding.UTF8.GetBytes(text), out _, out var error));
         Assert.Contains(reasonPart, error);
+    }
+
+    [Fact]
+    public void Rejects_a_url_longer_than_2048_bytes_and_accepts_one_of_exactly_2048()
+    {
+        static string Visit(string url) => $$"""{"url":"{{url}}","timestamp":"2019-03-02T09:21:05Z"}""";
+        Assert.True(VisitJson.TryParse(Encoding.UTF8.GetBytes(Visit("/" + new string('a', 2047))), out _, out _));
+        Assert.False(VisitJson.TryParse(Encoding.UTF8.GetBytes(Visit("/" + new string('é', 1024))), out _, out var error));
+        Assert.Contains("2048", error);
+    }
+
+    [Theory]
+    [InlineData("2019-03-02T10:21:05.305622+01:00")]
+    [InlineData("2019-03-02T09:21:05.305622Z")]
+    [InlineData("2019-03-02T04:21:05.305622-05:00")]
+    public void Accepts_utc_or_an_offset_and_keeps_the_instant(string timestamp)
+    {
+        Assert.True(VisitJson.TryParse(Encoding.UTF8.GetBytes($$"""{"url":"/tv","timestamp":"{{timestamp}}"}"""), out var visit, out _));
+        Assert.Equal(new DateTimeOffset(2019, 3, 2, 9, 21, 5, TimeSpan.Zero).AddTicks(3_056_220), visit!.Timestamp);
+        Assert.Equal(Guid.Empty, visit.Id);
     }
 }
