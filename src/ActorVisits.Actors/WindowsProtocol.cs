@@ -1,0 +1,30 @@
+using ActorVisits.Entities.Windows;
+
+namespace ActorVisits.Actors;
+
+/// <summary>Messages between the processing stream, the partition actors and their URL actors.</summary>
+public static class WindowsProtocol
+{
+    /// <summary>A valid visit of <paramref name="Url"/> at <paramref name="EventTime"/>, read at <paramref name="ArrivedAt"/> (wall clock).</summary>
+    public sealed record CountVisit(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt);
+
+    /// <summary>Wall-clock tick: an idle, live partition moves its stream time to <paramref name="WallNow"/>.</summary>
+    public sealed record Tick(DateTimeOffset WallNow);
+
+    /// <summary>Reply to <see cref="CountVisit"/> and <see cref="Tick"/>: every (URL, window) whose count changed.</summary>
+    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, bool Late)
+    {
+        public static Updated Nothing { get; } = new([], Late: false);
+
+        public static Updated LateVisit { get; } = new([], Late: true);
+    }
+
+    /// <summary>To a URL actor: move the clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/>.</summary>
+    internal sealed record AddVisit(long Second, long Now);
+
+    /// <summary>To a URL actor: move the clock to <paramref name="Now"/>.</summary>
+    internal sealed record AdvanceTo(long Now);
+
+    /// <summary>A URL actor's answer; <paramref name="Empty"/> when all its windows are zero (it may be passivated).</summary>
+    internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty);
+}

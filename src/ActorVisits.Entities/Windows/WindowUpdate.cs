@@ -1,0 +1,25 @@
+namespace ActorVisits.Entities.Windows;
+
+/// <summary>
+/// A URL's count in one window at clock second <see cref="Now"/>: the window covers the whole UTC seconds
+/// <c>Now-N+1 .. Now</c>, so it starts at <c>Now-N+1</c> and ends (exclusive) at <c>Now+1</c>.
+/// </summary>
+public sealed record WindowUpdate(string Url, WindowSpec Window, int Count, long Now)
+{
+    public DateTimeOffset WindowStart => DateTimeOffset.FromUnixTimeSeconds(Now - Window.Seconds + 1);
+
+    public DateTimeOffset WindowEnd => DateTimeOffset.FromUnixTimeSeconds(Now + 1);
+
+    /// <summary>The average visit rate over the window.</summary>
+    public double PerSecond => (double)Count / Window.Seconds;
+
+    /// <summary>The updates for every window set in <paramref name="changed"/> (bit i = window i).</summary>
+    public static void AddChanged(List<WindowUpdate> updates, string url, WindowSet windows, UrlWindows counts, uint changed)
+    {
+        for (var i = 0; changed != 0; i++, changed >>= 1)
+        {
+            if ((changed & 1) == 1)
+                updates.Add(new WindowUpdate(url, windows[i], counts.Count(i), counts.Now));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using ActorVisits.Actors;
+using ActorVisits.Entities.Windows;
+using Akka.TestKit;
+using static ActorVisits.Actors.WindowsProtocol;
+
+namespace ActorVisits.Tests.Actors;
+
+public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly DateTimeOffset T0 = new(2019, 3, 2, 9, 21, 5, TimeSpan.Zero);
+    private static readonly TimeSpan IdleAdvance = TimeSpan.FromSeconds(5);
+
+    private readonly TestActorRef<PartitionActor> _partition;
+
+    public PartitionActorTests() => _partition = ActorOfAsTestActorRef<PartitionActor>(PartitionActor.Props(WindowSet.Default, IdleAdvance));
+
+    [Fact]
+    public void A_visit_updates_each_window_of_its_url_with_the_window_bounds()
+    {
+        var updated = Count("/store/tech/tv", T0.AddMilliseconds(305));
+
+        Assert.False(updated.Late);
+        Assert.Equal(["30s:1", "1mn:1", "5mn:1"], updated.Updates.Select(u => $"{u.Window.Name}:{u.Count}"));
+        var thirty = updated.Updates[0];
+        Assert.Equal(T0.AddSeconds(-29), thirty.WindowStart);
+        Assert.Equal(T0.AddSeconds(1), thirty.WindowEnd);
+        Assert.Equal(1.0 / 30, thirty.PerSecond, 9);
+    }
+
+    [Fact]
+    public void When_the_clock_second_advances_other_urls_send_the_updates_of_visits_that_expired()
+    {
+        Count("/a", T0);
+        Count("/a", T0.AddSeconds(10));
+
+        var updated = Count("/b", T0.AddSeconds(30));
+
+        Assert.Equal(["/a 30s:1", "/b 1mn:1", "/b 30s:1", "/b 5mn:1"], Describe(updated));
+        Assert.DoesNotContain(Count("/b", T0.AddSeconds(30.9)).Updates, u => u.Url == "/a"); // same second: the clock did not move
+        Assert.Equal(["/a 30s:0", "/b 1mn:3", "/b 30s:3", "/b 5mn:3"], Describe(Count("/b", T0.AddSeconds(40))));
+    }
+
+    [Fact]
+    public void An_out_of_order_visit_counts_only_in_the_windows_that_still_cover_its_second()
+    {
+        Count("/a", T0.AddSeconds(100));
+
+        var updated = Count("/a", T0.AddSeconds(100 - 45));
+
+        Assert.Equal(["/a 1mn:2", "/a 5mn:2"], Describe(updated));
+    }
+
+    [Fact]
+    public void A_visit_older_than_the_longest_window_is_late_and_changes_nothing()
+    {
+        Count("/a", T0.AddSeconds(300));
+
+        var late = Count("/a", T0);
+
+        Assert.True(late.Late);
+        Assert.Empty(late.Updates);
+        Assert.Equal(["/a 1mn:2", "/a 5mn:2"], Describe(Count("/a", T0.AddSeconds(241))));
+    }
+
+    [Fact]
+    public void A_url_whose_windows_all_fall_to_zero_is_passivated_and_starts_afresh_on_its_next_visit()
+    {
+        Count("/a", T0);
+        Count("/b", T0);
+        Assert.Equal(2, _partition.UnderlyingActor.ActiveUrls);
+
+        Assert.Equal(["/a 5mn:0", "/b 5mn:1"], Describe(Count("/b", T0.AddSeconds(300))).Where(d => d.Contains("5mn")));
+        Assert.Equal(1, _partition.UnderlyingActor.ActiveUrls);
+
+        Assert.Equal(["/a 1mn:1", "/a 30s:1", "/a 5mn:1"], Describe(Count("/a", T0.AddSeconds(301))).Where(d => d.StartsWith("/a")));
+    }
+
+    [Fact]
+    public void An_idle_live_partition_follows_the_wall_clock_so_its_counts_decay()
+    {
+        Count("/a", T0, arrivedAt: T0);
+
+        Assert.Empty(Tick(T0.AddSeconds(4)).Updates);                               // not idle long enough
+        Assert.Equal(["/a 30s:0"], Describe(Tick(T0.AddSeconds(30))));
+        Assert.Equal(["/a 1mn:0"], Describe(Tick(T0.AddSeconds(60))));
+        Assert.Equal(["/a 5mn:0"], Describe(Tick(T0.AddSeconds(300))));
+        Assert.Equal(0, _partition.UnderlyingActor.ActiveUrls);
+    }
+
+    [Fact]
+    public void A_replay_of_old_data_is_never_moved_by_the_wall_clock()
+    {
+        Count("/a", T0, arrivedAt: T0.AddDays(1));
+
+        Assert.Empty(Tick(T0.AddDays(1).AddMinutes(1)).Updates);
+        Assert.Equal(1, _partition.UnderlyingActor.ActiveUrls);
+    }
+
+    private Updated Count(string url, DateTimeOffset at, DateTimeOffset? arrivedAt = null)
+    {
+        _partition.Tell(new CountVisit(url, at, arrivedAt ?? at));
+        return ExpectMsg<Updated>();
+    }
+
+    private Updated Tick(DateTimeOffset wallNow)
+    {
+        _partition.Tell(new Tick(wallNow));
+        return ExpectMsg<Updated>();
+    }
+
+    private static IEnumerable<string> Describe(Updated updated) =>
+        updated.Updates.Select(u => $"{u.Url} {u.Window.Name}:{u.Count}").Order(StringComparer.Ordinal);
+}
