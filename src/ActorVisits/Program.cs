@@ -10,6 +10,8 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
     GenerateCommand.Create(),
     OffsetsCommand.Create(),
     TailCommand.Create(),
+    ProcessCommand.Create(),
+    WatchCommand.Create(),
     DemoCommand.Create(),
 };
 

@@ -31,6 +31,10 @@ internal sealed class ConfigReader(Config config, string section)
         return Read(key, p => config.GetConfig(p).AsEnumerable().ToDictionary(pair => pair.Key.Trim('"'), pair => pair.Value.GetString()));
     }
 
+    /// <summary>The keys of an object, such as the names of the windows.</summary>
+    public IReadOnlyList<string> ObjectKeys(string key) =>
+        Read(key, path => config.GetConfig(path).Root.GetObject().Items.Keys.Select(k => k.Trim('"')).ToList());
+
     private T Read<T>(string key, Func<string, T> read)
     {
         var path = $"{section}.{key}";

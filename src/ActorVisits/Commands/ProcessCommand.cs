@@ -1,0 +1,100 @@
+using System.CommandLine;
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Processing;
+using Akka.Actor;
+
+namespace ActorVisits.Commands;
+
+/// <summary>Runs the windowed processor until Ctrl+C / SIGTERM, then drains, commits and exits.</summary>
+internal static class ProcessCommand
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var groupId = new Option<string?>("--group-id", "-g")
+        {
+            Description = "Consumer group; a restarted group resumes from its commits. Default: actorvisits.processor.group-id (actorvisits).",
+        };
+        var fromBeginning = new Option<bool>("--from-beginning")
+        {
+            Description = "Rewind the group to the earliest offsets first (refused while it has members), so everything still held is counted again.",
+        };
+        var command = new Command("process",
+            "Count visits per URL over sliding windows (30 s, 1 min, 5 min by default) and produce every change, keyed by URL with acks=all, " +
+            "to visits_30s, visits_1mn and visits_5mn; offsets are committed after the updates are acknowledged.")
+        {
+            groupId, fromBeginning,
+        };
+        kafka.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = kafka.LoadConfig(parse);
+            var kafkaSettings = kafka.Resolve(parse, config);
+            var settings = ProcessorSettings.FromConfig(config);
+            settings = settings with { GroupId = parse.GetValue(groupId) ?? settings.GroupId };
+            if (parse.GetValue(fromBeginning))
+            {
+                await using IKafkaCluster cluster = new KafkaCluster(kafkaSettings.Client());
+                try
+                {
+                    await cluster.ResetGroupOffsetsAsync(settings.GroupId, settings.InputTopic, new OffsetTarget.Earliest(), cancellationToken);
+                }
+                catch (ActiveMembersException e)
+                {
+                    Console.Error.WriteLine(e.Message);
+                    return 3;
+                }
+            }
+
+            using var system = ActorSystem.Create("actorvisits", config);
+            var processor = VisitProcessor.Start(system, kafkaSettings, settings);
+            Console.Error.WriteLine($"Processing '{settings.InputTopic}' on {kafkaSettings.BootstrapServers} as group '{settings.GroupId}': " +
+                                    string.Join(", ", settings.Windows.Windows.Select(w => $"{w.Name} -> {w.Topic}")) +
+                                    $"; bad records -> {settings.DeadLetterTopic}. Ctrl+C stops.");
+            var exitCode = await RunUntilStoppedAsync(processor, cancellationToken);
+            await system.Terminate();
+            return exitCode;
+        });
+        return command;
+    }
+
+    private static async Task<int> RunUntilStoppedAsync(VisitProcessor processor, CancellationToken stopping)
+    {
+        using var progress = new PeriodicTimer(ProgressInterval);
+        try
+        {
+            while (!processor.Completion.IsCompleted && await progress.WaitForNextTickAsync(stopping))
+                Console.Error.WriteLine(processor.Metrics.ToString());
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (processor.Completion.IsFaulted)
+        {
+            await processor.Control.ShutdownAsync();
+            Console.Error.WriteLine($"Stopped on error: {processor.Completion.Exception!.GetBaseException().Message}");
+            return 1;
+        }
+        var drained = processor.Control.DrainAndShutdownAsync(processor.Completion);
+        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout)) != drained)
+        {
+            Console.Error.WriteLine($"Could not drain within {DrainTimeout.TotalSeconds:0} s; uncommitted visits will be read again.");
+            return 1;
+        }
+        try
+        {
+            await drained;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Stopped on error: {e.GetBaseException().Message}");
+            return 1;
+        }
+        Console.Error.WriteLine($"Stopped after draining and committing. {processor.Metrics.ToString()}");
+        return 0;
+    }
+
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using ActorVisits.Views;
+
+namespace ActorVisits.Commands;
+
+/// <summary>A live table of the latest count per URL read from an output topic.</summary>
+internal static class WatchCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var topic = new Option<string>("--topic", "-t") { Description = "Output topic to watch.", DefaultValueFactory = _ => Topics.Visits1mn };
+        var top = new Option<int>("--top") { Description = "URLs shown, most visited first.", DefaultValueFactory = _ => 20 };
+        var command = new Command("watch", "Show a live table of the latest visit count per URL in an output topic (visits_30s, visits_1mn, visits_5mn), until Ctrl+C.")
+        {
+            topic, top,
+        };
+        kafka.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = kafka.Resolve(parse).Client();
+            var topicName = parse.GetValue(topic)!;
+            var count = parse.GetValue(top);
+            var counts = new LatestCounts();
+            var watcher = OutputWatcher.RunAsync(client, [topicName], counts, cancellationToken);
+            // Every record of an output topic names its window; read it from the records rather than from the topic's name.
+            string Window() => counts.Windows.FirstOrDefault() ?? "";
+            await LiveView.RunAsync(
+                () => LiveView.TopTable($"{topicName}: latest count per URL ({counts.Updates:N0} updates read)", counts.Top(Window(), count)),
+                () => $"{topicName}: " + string.Join(", ", counts.Top(Window(), Math.Min(count, 5)).Select(u => $"{u.Url}={u.Count}")),
+                cancellationToken);
+            await watcher;
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,66 @@
+using ActorVisits.Configuration;
+using ActorVisits.Entities.Windows;
+using Confluent.Kafka;
+
+namespace ActorVisits.Processing;
+
+/// <summary>The <c>actorvisits.processor</c> section: what the windowed processor reads, counts and writes.</summary>
+public sealed record ProcessorSettings(
+    string GroupId,
+    string InputTopic,
+    string DeadLetterTopic,
+    WindowSet Windows,
+    TimeSpan MaxFutureSkew,
+    TimeSpan IdleAdvance,
+    TimeSpan TickInterval,
+    TimeSpan AskTimeout,
+    int Parallelism,
+    AutoOffsetReset StartFrom)
+{
+    public const string Section = "actorvisits.processor";
+
+    public static ProcessorSettings FromConfig(Akka.Configuration.Config config)
+    {
+        var processor = new ConfigReader(config, Section);
+        return new ProcessorSettings(
+            processor.String("group-id"),
+            processor.String("input-topic"),
+            processor.String("dead-letter-topic"),
+            ReadWindows(processor),
+            processor.PositiveDuration("max-future-skew"),
+            processor.PositiveDuration("idle-advance"),
+            processor.PositiveDuration("tick-interval"),
+            processor.PositiveDuration("ask-timeout"),
+            processor.PositiveInt("parallelism"),
+            processor.String("start-from") switch
+            {
+                "earliest" => AutoOffsetReset.Earliest,
+                "latest" => AutoOffsetReset.Latest,
+                var other => throw new InvalidConfigurationException($"Configuration key '{Section}.start-from' must be 'earliest' or 'latest' (got '{other}')."),
+            });
+    }
+
+    /// <summary>Every entry of <c>windows</c>: its key is the window's name, with its length and output topic; shortest first.</summary>
+    private static WindowSet ReadWindows(ConfigReader processor)
+    {
+        var names = processor.ObjectKeys("windows");
+        if (names.Count == 0)
+            throw new InvalidConfigurationException($"Configuration key '{Section}.windows' must hold at least one window.");
+        var windows = names.Select(name =>
+        {
+            var window = processor.Section("windows").Section(name);
+            var seconds = window.PositiveDuration("length");
+            if (seconds.Ticks % TimeSpan.TicksPerSecond != 0)
+                throw new InvalidConfigurationException($"Configuration key '{Section}.windows.{name}.length' must be whole seconds (got {seconds}).");
+            return new WindowSpec(name, (int)seconds.TotalSeconds, window.String("topic"));
+        }).OrderBy(w => w.Seconds).ToList();
+        try
+        {
+            return new WindowSet(windows);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidConfigurationException($"Configuration key '{Section}.windows': {e.Message}", e);
+        }
+    }
+}
