@@ -19,10 +19,13 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
             return current.Actor;
         if (current.Actor is not null)
             current.Actor.Tell(PoisonPill.Instance);
-        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance), $"partition-{partition.Topic}-{partition.Partition.Value}-{epoch}");
+        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance));
         _partitions[partition] = (epoch, actor);
         return actor;
     }
+
+    /// <summary>Stops every partition actor; called once the stream has finished with them.</summary>
+    public void StopAll() => Retain([]);
 
     /// <summary>Stops the actors of partitions outside <paramref name="assignment"/>; returns those that remain.</summary>
     public IReadOnlyList<IActorRef> Retain(IReadOnlyCollection<TopicPartition> assignment)

@@ -62,6 +62,7 @@ public sealed class VisitProcessor
             .Where(results => results.PassThrough is not null)
             .Select(results => results.PassThrough!)
             .RunWith(Committer.Sink(kafka.Committer), materializer);
+        processor.Completion.ContinueWith(_ => processor._partitions.StopAll(), TaskScheduler.Default);
         return processor;
     }
 
