@@ -38,7 +38,9 @@ public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
             .RunForeach(result => acknowledged.Enqueue(result.PassThrough), Sys.Materializer());
 
         await Eventually.HoldsAsync(() => acknowledged.Count >= 500, TimeSpan.FromSeconds(30), "500 acknowledged before the fault");
-        cluster.SetBrokerDown(1);
+        // The mock places partition leaders as it likes: take down the leader of partition 0, so the fault really bites.
+        var leader = LeaderOfPartitionZero(client, topic);
+        cluster.SetBrokerDown(leader);
         var sentAtFault = Interlocked.Read(ref sent);
         long mostPending = 0;
         // The broker stays down while the generator sends 1,500 more records (about 1.5 s at this pace).
@@ -47,7 +49,7 @@ public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
             mostPending = Math.Max(mostPending, Interlocked.Read(ref sent) - acknowledged.Count);
             return Interlocked.Read(ref sent) >= sentAtFault + 1500;
         }, TimeSpan.FromSeconds(30), "records sent while the broker is down");
-        cluster.SetBrokerUp(1);
+        cluster.SetBrokerUp(leader);
 
         await Eventually.CompletesAsync(done, TimeSpan.FromSeconds(120), "every record acknowledged after the broker came back");
 
@@ -56,5 +58,11 @@ public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
         var stored = TestRecords.ReadAll(client, topic, TimeSpan.FromSeconds(30)).Select(r => r.Message.Key).ToList();
         Assert.Equal(Total, stored.Count);
         Assert.Equal(acknowledged.Order(), stored.Order());
+    }
+
+    private static int LeaderOfPartitionZero(ClientConfig client, string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(client))).Build();
+        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Single(p => p.PartitionId == 0).Leader;
     }
 }
