@@ -13,7 +13,7 @@ namespace ActorVisits.Actors;
 /// </summary>
 public sealed class PartitionActor : ReceiveActor, IWithStash
 {
-    private readonly WindowSet _windows;
+    private readonly Props _urlActor;
     private readonly PartitionClock _clock;
     private readonly Dictionary<string, IActorRef> _urls = new(StringComparer.Ordinal);
     private List<WindowUpdate> _gathered = [];
@@ -22,7 +22,7 @@ public sealed class PartitionActor : ReceiveActor, IWithStash
 
     public PartitionActor(WindowSet windows, TimeSpan idleAdvance)
     {
-        _windows = windows;
+        _urlActor = UrlActor.Props(windows);
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
         Ready();
     }
@@ -52,11 +52,11 @@ public sealed class PartitionActor : ReceiveActor, IWithStash
             var now = _clock.Now!.Value;
             if (!_urls.TryGetValue(visit.Url, out var target))
             {
-                target = Context.ActorOf(UrlActor.Props(visit.Url, _windows, now));
+                target = Context.ActorOf(_urlActor);
                 _urls[visit.Url] = target;
             }
             StartGathering(Sender);
-            target.Tell(new AddVisit(second, now));
+            target.Tell(new AddVisit(visit.Url, second, now));
             _pending = 1;
             if (before is { } previous && now > previous)
                 AdvanceAll(now, except: target);

@@ -4,27 +4,42 @@ using static ActorVisits.Actors.WindowsProtocol;
 
 namespace ActorVisits.Actors;
 
-/// <summary>One URL's windows. Its parent (the URL's partition) owns the clock and tells it where the clock is.</summary>
-public sealed class UrlActor : ReceiveActor
+/// <summary>
+/// One URL's windows. Its parent (the URL's partition) owns the clock and tells it where the clock is. A URL actor is
+/// kept small, as there may be a million of them: every one shares one <see cref="Props"/> and learns its URL and clock
+/// from its first message (always an <see cref="AddVisit"/>), and it is an untyped actor, without the per-instance
+/// handler tables of a receive actor.
+/// </summary>
+public sealed class UrlActor(WindowSet windows) : UntypedActor
 {
-    public UrlActor(string url, WindowSet windows, long now)
+    private string _url = "";
+    private UrlWindows? _counts;
+
+    /// <summary>Needs <see cref="CompactMailbox.Definition"/> in the actor system's configuration.</summary>
+    public static Props Props(WindowSet windows) => Akka.Actor.Props.Create(() => new UrlActor(windows)).WithMailbox(CompactMailbox.Id);
+
+    protected override void OnReceive(object message)
     {
-        var counts = new UrlWindows(windows, now);
-        Receive<AddVisit>(visit =>
+        switch (message)
         {
-            var updates = new List<WindowUpdate>(windows.Count);
-            var changed = counts.AdvanceTo(visit.Now) | counts.Add(visit.Second);
-            WindowUpdate.AddChanged(updates, url, windows, counts, changed);
-            Sender.Tell(new UrlChanged(url, updates, Empty: false));
-        });
-        Receive<AdvanceTo>(advance =>
-        {
-            var changed = counts.AdvanceTo(advance.Now);
-            var updates = new List<WindowUpdate>(changed == 0 ? 0 : windows.Count);
-            WindowUpdate.AddChanged(updates, url, windows, counts, changed);
-            Sender.Tell(new UrlChanged(url, updates, counts.IsEmpty));
-        });
+            case AddVisit visit:
+                _url = visit.Url;
+                _counts ??= new UrlWindows(windows, visit.Now);
+                Reply(_counts.AdvanceTo(visit.Now) | _counts.Add(visit.Second));
+                break;
+            case AdvanceTo advance when _counts is not null:
+                Reply(_counts.AdvanceTo(advance.Now));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
-    public static Props Props(string url, WindowSet windows, long now) => Akka.Actor.Props.Create(() => new UrlActor(url, windows, now));
+    private void Reply(uint changed)
+    {
+        var updates = new List<WindowUpdate>(changed == 0 ? 0 : windows.Count);
+        WindowUpdate.AddChanged(updates, _url, windows, _counts!, changed);
+        Sender.Tell(new UrlChanged(_url, updates, _counts!.IsEmpty));
+    }
 }

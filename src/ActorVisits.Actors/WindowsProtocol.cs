@@ -20,7 +20,7 @@ public static class WindowsProtocol
     }
 
     /// <summary>To a URL actor: move the clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/>.</summary>
-    internal sealed record AddVisit(long Second, long Now);
+    internal sealed record AddVisit(string Url, long Second, long Now);
 
     /// <summary>To a URL actor: move the clock to <paramref name="Now"/>.</summary>
     internal sealed record AdvanceTo(long Now);

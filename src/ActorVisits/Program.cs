@@ -13,6 +13,7 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
     ProcessCommand.Create(),
     WatchCommand.Create(),
     DemoCommand.Create(),
+    BenchCommand.Create(),
 };
 
 // Ctrl+C and SIGTERM cancel the running command's token; commands drain and exit within this time.

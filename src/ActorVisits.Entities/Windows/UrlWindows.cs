@@ -5,17 +5,20 @@ namespace ActorVisits.Entities.Windows;
 /// window of N seconds covers the seconds <c>now-N+1 .. now</c>. A ring of one-second buckets sized for the longest
 /// window, and a running sum per window: adding a visit and advancing the clock by one second are O(windows), and the
 /// memory does not depend on traffic. Methods return a bit mask of the windows whose count changed (bit i = window i).
+/// Buckets hold 16 bits (600 bytes for 5 minutes, for each of possibly a million URLs) until a second of one URL passes
+/// 65,535 visits; the ring then widens to 32 bits.
 /// </summary>
 public sealed class UrlWindows
 {
     private readonly WindowSet _windows;
-    private readonly int[] _buckets;
     private readonly int[] _sums;
+    private ushort[]? _narrow;
+    private int[]? _wide;
 
     public UrlWindows(WindowSet windows, long now)
     {
         _windows = windows;
-        _buckets = new int[windows.LongestSeconds];
+        _narrow = new ushort[windows.LongestSeconds];
         _sums = new int[windows.Count];
         Now = now;
     }
@@ -36,7 +39,7 @@ public sealed class UrlWindows
     {
         if (!Accepts(second))
             throw new ArgumentOutOfRangeException(nameof(second), second, $"Not within the longest window at {Now}.");
-        _buckets[Slot(second)]++;
+        Increment(Slot(second));
         uint changed = 0;
         for (var i = 0; i < _sums.Length; i++)
         {
@@ -63,7 +66,10 @@ public sealed class UrlWindows
                     changed |= 1u << i;
                 _sums[i] = 0;
             }
-            Array.Clear(_buckets);
+            if (_wide is null)
+                Array.Clear(_narrow!);
+            else
+                Array.Clear(_wide);
             Now = now;
             return changed;
         }
@@ -72,7 +78,7 @@ public sealed class UrlWindows
             for (var i = 0; i < _sums.Length; i++)
             {
                 // The second that leaves window i as the clock reaches `second`.
-                var leaving = _buckets[Slot(second - _windows[i].Seconds)];
+                var leaving = Bucket(Slot(second - _windows[i].Seconds));
                 if (leaving != 0)
                 {
                     _sums[i] -= leaving;
@@ -80,11 +86,40 @@ public sealed class UrlWindows
                 }
             }
             // The longest window's leaving second shares its slot with the new second.
-            _buckets[Slot(second)] = 0;
+            ClearBucket(Slot(second));
         }
         Now = now;
         return changed;
     }
 
-    private int Slot(long second) => (int)(((second % _buckets.Length) + _buckets.Length) % _buckets.Length);
+    private int Slot(long second)
+    {
+        var length = _windows.LongestSeconds;
+        return (int)(((second % length) + length) % length);
+    }
+
+    private int Bucket(int slot) => _wide is null ? _narrow![slot] : _wide[slot];
+
+    private void ClearBucket(int slot)
+    {
+        if (_wide is null)
+            _narrow![slot] = 0;
+        else
+            _wide[slot] = 0;
+    }
+
+    private void Increment(int slot)
+    {
+        if (_wide is null && _narrow![slot] < ushort.MaxValue)
+        {
+            _narrow[slot]++;
+            return;
+        }
+        if (_wide is null)
+        {
+            _wide = Array.ConvertAll(_narrow!, bucket => (int)bucket);
+            _narrow = null;
+        }
+        _wide[slot]++;
+    }
 }

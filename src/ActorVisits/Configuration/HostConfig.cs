@@ -7,7 +7,8 @@ public static class HostConfig
 {
     private const string ReferenceResource = "ActorVisits.actorvisits.conf";
 
-    public static Config Reference { get; } = ConfigurationFactory.ParseString(ReadReference());
+    /// <summary>The reference, with the actor library's own definitions (its compact mailbox) under it.</summary>
+    public static Config Reference { get; } = ConfigurationFactory.ParseString(ReadReference()).WithFallback(Actors.CompactMailbox.Definition);
 
     /// <summary>The reference, overridden by the keys of <paramref name="file"/> when one is given.</summary>
     public static Config Load(string? file)

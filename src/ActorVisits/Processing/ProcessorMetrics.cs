@@ -1,3 +1,5 @@
+using HdrHistogram;
+
 namespace ActorVisits.Processing;
 
 /// <summary>What the processor has done so far; read by the live views and the benchmark while it runs.</summary>
@@ -7,6 +9,8 @@ public sealed class ProcessorMetrics
     private long _late;
     private long _deadLettered;
     private long _updates;
+    // Microseconds, up to an hour, 3 significant digits.
+    private readonly LongConcurrentHistogram _latency = new(1, 3_600_000_000L, 3);
 
     /// <summary>Valid visits counted in at least the windows that cover them.</summary>
     public long Visits => Interlocked.Read(ref _visits);
@@ -20,6 +24,13 @@ public sealed class ProcessorMetrics
     /// <summary>Window updates handed to the producer.</summary>
     public long Updates => Interlocked.Read(ref _updates);
 
+    /// <summary>
+    /// Percentile of the time from a record's timestamp (when it was produced to the input) to the acknowledgement of
+    /// every update it caused; 0 before any record.
+    /// </summary>
+    public TimeSpan Latency(double percentile) =>
+        _latency.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(_latency.GetValueAtPercentile(percentile));
+
     public override string ToString() =>
         $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}";
 
@@ -28,4 +39,7 @@ public sealed class ProcessorMetrics
     internal void AddDeadLetter() => Interlocked.Increment(ref _deadLettered);
 
     internal void AddUpdates(int count) => Interlocked.Add(ref _updates, count);
+
+    internal void RecordLatency(TimeSpan latency) =>
+        _latency.RecordValue(Math.Clamp((long)latency.TotalMicroseconds, 1, _latency.HighestTrackableValue));
 }

@@ -57,34 +57,34 @@ public sealed class VisitProcessor
             // The tick source never ends: the stream completes when the visits do.
             .Merge(ticks, eagerComplete: true)
             .SelectAsync(settings.Parallelism, processor.HandleAsync)
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset?>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
-            // Ticks carry no offset (and a stream element is never null).
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableMessage<byte[], byte[]>?>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
+            // Ticks carry no input record (and a stream element is never null).
             .Where(results => results.PassThrough is not null)
-            .Select(results => results.PassThrough!)
+            .Select(results => processor.Acknowledged(results.PassThrough!))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
         processor.Completion.ContinueWith(_ => processor._partitions.StopAll(), TaskScheduler.Default);
         return processor;
     }
 
-    private Task<ProducerEnvelope<byte[], byte[], CommittableOffset?>> HandleAsync(ProcessorInput input) =>
+    private Task<ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>> HandleAsync(ProcessorInput input) =>
         input.Message is { } message ? HandleVisitAsync(message, input.ReadAt) : HandleTickAsync(input.ReadAt);
 
-    private async Task<ProducerEnvelope<byte[], byte[], CommittableOffset?>> HandleVisitAsync(CommittableMessage<byte[], byte[]> message, DateTimeOffset readAt)
+    private async Task<ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>> HandleVisitAsync(CommittableMessage<byte[], byte[]> message, DateTimeOffset readAt)
     {
         var record = message.Record;
         if (!TryValidate(record, readAt, out var visit, out var reason))
         {
             Metrics.AddDeadLetter();
-            return ProducerEnvelope<byte[], byte[], CommittableOffset?>.Single(
-                OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, reason), message.CommittableOffset);
+            return ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>.Single(
+                OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, reason), message);
         }
         var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch);
         var updated = await partition.Ask<Updated>(new CountVisit(visit.Url, visit.Timestamp, readAt), _settings.AskTimeout);
         Metrics.AddVisit(updated.Late);
-        return Envelope(updated, message.CommittableOffset);
+        return Envelope(updated, message);
     }
 
-    private async Task<ProducerEnvelope<byte[], byte[], CommittableOffset?>> HandleTickAsync(DateTimeOffset now)
+    private async Task<ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>> HandleTickAsync(DateTimeOffset now)
     {
         var partitions = _partitions.Retain(Control.Assignment);
         var answers = await Task.WhenAll(partitions.Select(p => p.Ask<Updated>(new Tick(now), _settings.AskTimeout)));
@@ -115,10 +115,18 @@ public sealed class VisitProcessor
         return true;
     }
 
-    private ProducerEnvelope<byte[], byte[], CommittableOffset?> Envelope(Updated updated, CommittableOffset? offset)
+    private ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?> Envelope(Updated updated, CommittableMessage<byte[], byte[]>? input)
     {
         Metrics.AddUpdates(updated.Updates.Count);
-        return ProducerEnvelope<byte[], byte[], CommittableOffset?>.Multi(updated.Updates.Select(OutputRecords.Update).ToList(), offset);
+        return ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>.Multi(updated.Updates.Select(OutputRecords.Update).ToList(), input);
+    }
+
+    /// <summary>Every output of <paramref name="input"/> is acknowledged: its offset may be committed.</summary>
+    private CommittableOffset Acknowledged(CommittableMessage<byte[], byte[]> input)
+    {
+        if (input.Record.Message.Timestamp.Type != TimestampType.NotAvailable)
+            Metrics.RecordLatency(_clock.GetUtcNow() - input.Record.Message.Timestamp.UtcDateTime);
+        return input.CommittableOffset;
     }
 
     /// <summary>A consumed visit record, or a wall-clock tick when <paramref name="Message"/> is null.</summary>

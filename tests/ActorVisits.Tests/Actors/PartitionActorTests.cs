@@ -12,7 +12,8 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
 
     private readonly TestActorRef<PartitionActor> _partition;
 
-    public PartitionActorTests() => _partition = ActorOfAsTestActorRef<PartitionActor>(PartitionActor.Props(WindowSet.Default, IdleAdvance));
+    public PartitionActorTests() : base(CompactMailbox.Definition) =>
+        _partition = ActorOfAsTestActorRef<PartitionActor>(PartitionActor.Props(WindowSet.Default, IdleAdvance));
 
     [Fact]
     public void A_visit_updates_each_window_of_its_url_with_the_window_bounds()

@@ -76,6 +76,23 @@ public sealed class UrlWindowsProperties
         Assert.True(windows.IsEmpty);
     }
 
+    [Fact]
+    public void A_second_with_more_visits_than_16_bits_hold_widens_the_ring_without_losing_any()
+    {
+        var windows = new UrlWindows(Windows, 1000);
+        windows.Add(990);
+        for (var i = 0; i < 70_000; i++)
+            windows.Add(1000);
+
+        Assert.Equal([70_001, 70_001, 70_001], Enumerable.Range(0, 3).Select(windows.Count));
+        Assert.Equal(0b001u, windows.AdvanceTo(1020));
+        Assert.Equal([70_000, 70_001, 70_001], Enumerable.Range(0, 3).Select(windows.Count));
+        Assert.Equal(0b001u, windows.AdvanceTo(1030));
+        Assert.Equal([0, 70_001, 70_001], Enumerable.Range(0, 3).Select(windows.Count));
+        Assert.Equal(0b110u, windows.AdvanceTo(1300));
+        Assert.True(windows.IsEmpty);
+    }
+
     private static int[] Recount(List<long> visits, long now) =>
         Windows.Windows.Select(w => visits.Count(second => second > now - w.Seconds && second <= now)).ToArray();
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using ActorVisits.Configuration;
 using ActorVisits.Entities;
 using ActorVisits.Entities.Windows;
 using ActorVisits.Kafka.Settings;
@@ -9,7 +10,7 @@ namespace ActorVisits.Tests.Processing;
 
 /// <summary>The processor against the embedded broker, checked against a reference recount of what was produced.</summary>
 [Collection(KafkaCollection.Name)]
-public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xunit2.TestKit
+public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xunit2.TestKit(HostConfig.Reference)
 {
     private const int Partitions = 4;
     // Old event times: a replay, never moved by the wall clock, so the expected output does not depend on when the test runs.

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using ActorVisits.Configuration;
+using ActorVisits.Entities.Windows;
+using ActorVisits.Generation;
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Processing;
+using Akka.Actor;
+using Confluent.Kafka;
+
+namespace ActorVisits.Benchmarking;
+
+/// <summary>One step of the rate search: live visits at a steady rate, produced while the processor consumes them.</summary>
+internal sealed record SustainedRateResult(
+    int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, long LagAtEnd)
+{
+    /// <summary>Kept up: processed at least 95 % of the offered rate and ended less than one second of traffic behind.</summary>
+    public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
+}
+
+internal static class SustainedRate
+{
+    public static async Task<SustainedRateResult> MeasureAsync(
+        ActorSystem system, IKafkaCluster cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int rate, TimeSpan duration,
+        CancellationToken stopping)
+    {
+        var suffix = $"{rate}-{Guid.NewGuid().ToString("N")[..8]}";
+        var windows = new WindowSet(defaults.Windows.Windows.Select(w => w with { Topic = $"bench-{w.Name}-{suffix}" }).ToList());
+        var settings = defaults with
+        {
+            GroupId = $"bench-{suffix}",
+            InputTopic = $"bench-visits-{suffix}",
+            DeadLetterTopic = $"bench-dlq-{suffix}",
+            Windows = windows,
+        };
+        await cluster.EnsureTopicsAsync(
+            new[] { settings.InputTopic, settings.DeadLetterTopic }.Concat(windows.Windows.Select(w => w.Topic))
+                .Select(topic => new TopicSpec(topic, partitions, 3)).ToList(), stopping);
+
+        var processor = VisitProcessor.Start(system, kafka, settings);
+        // Measure the steady state, not the group join.
+        var joinDeadline = Stopwatch.StartNew();
+        while (processor.Control.Assignment.Count < partitions && joinDeadline.Elapsed < TimeSpan.FromSeconds(60))
+            await Task.Delay(TimeSpan.FromMilliseconds(50), stopping);
+
+        var clock = Stopwatch.StartNew();
+        var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
+        await VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
+            new GeneratorOptions(settings.InputTopic, rate, null, duration, urls, rate), null, stopping);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var (visits, updates) = (processor.Metrics.Visits - visitsBefore, processor.Metrics.Updates - updatesBefore);
+        var lag = (await cluster.DescribeGroupOffsetsAsync(settings.GroupId, settings.InputTopic, stopping)).Sum(p => p.Lag);
+        var result = new SustainedRateResult(rate, visits / elapsed, updates / elapsed,
+            processor.Metrics.Latency(50), processor.Metrics.Latency(99), lag);
+        await processor.Control.DrainAndShutdownAsync(processor.Completion);
+        return result;
+    }
+}
