@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ActorVisits.Commands;
 using ActorVisits.Configuration;
+using ActorVisits.Processing;
 
 namespace ActorVisits.Tests.Configuration;
 
@@ -55,6 +56,33 @@ public sealed class HostConfigTests : IDisposable
         File.WriteAllText(_file, line);
 
         var error = Assert.Throws<InvalidConfigurationException>(() => Resolve("--config", _file));
+
+        Assert.Contains($"'{key}'", error.Message);
+    }
+
+    [Fact]
+    public void Adding_a_window_is_configuration_only()
+    {
+        File.WriteAllText(_file, "actorvisits.processor.windows.10s { length = 10s, topic = visits_10s }");
+
+        var windows = ProcessorSettings.FromConfig(HostConfig.Load(_file)).Windows;
+
+        Assert.Equal(["10s:10:visits_10s", "30s:30:visits_30s", "1mn:60:visits_1mn", "5mn:300:visits_5mn"],
+            windows.Windows.Select(w => $"{w.Name}:{w.Seconds}:{w.Topic}"));
+        Assert.Equal(300, windows.LongestSeconds);
+    }
+
+    [Theory]
+    [InlineData("actorvisits.processor.start-from = beginning", "actorvisits.processor.start-from")]
+    [InlineData("actorvisits.processor.windows.2mn { length = 90500ms, topic = x }", "actorvisits.processor.windows.2mn.length")]
+    [InlineData("actorvisits.processor.windows.2mn { length = 2m }", "actorvisits.processor.windows.2mn.topic")]
+    [InlineData("actorvisits.processor.max-future-skew = 0s", "actorvisits.processor.max-future-skew")]
+    [InlineData("actorvisits.processor.parallelism = many", "actorvisits.processor.parallelism")]
+    public void A_bad_processor_value_fails_with_a_message_naming_its_key(string line, string key)
+    {
+        File.WriteAllText(_file, line);
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => ProcessorSettings.FromConfig(HostConfig.Load(_file)));
 
         Assert.Contains($"'{key}'", error.Message);
     }
