@@ -11,12 +11,16 @@ namespace ActorVisits.Actors;
 /// every other URL that lost visits. Requests are handled one at a time (later ones are stashed until the URL actors
 /// have answered), so the updates follow the partition's order. An untyped actor with a gathering flag rather than
 /// behaviour switching: it handles every visit, and switching twice per visit would rebuild handler tables each time.
+/// When the clock moves, only the URL actors with visits in a second that leaves some window are told (an index of URL
+/// actors per second, sized like the longest window); the others have nothing to change.
 /// </summary>
 public sealed class PartitionActor : UntypedActor, IWithStash
 {
     private readonly Props _urlActor;
+    private readonly WindowSet _windows;
     private readonly PartitionClock _clock;
-    private readonly Dictionary<string, IActorRef> _urls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UrlEntry> _urls = new(StringComparer.Ordinal);
+    private readonly SecondIndex _visitedIn;
     private List<WindowUpdate> _gathered = [];
     private IActorRef? _replyTo;
     private int _pending;
@@ -24,7 +28,9 @@ public sealed class PartitionActor : UntypedActor, IWithStash
     public PartitionActor(WindowSet windows, TimeSpan idleAdvance)
     {
         _urlActor = UrlActor.Props(windows);
+        _windows = windows;
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
+        _visitedIn = new SecondIndex(windows.LongestSeconds);
     }
 
     public IStash Stash { get; set; } = null!;
@@ -74,18 +80,20 @@ public sealed class PartitionActor : UntypedActor, IWithStash
         var now = _clock.Now!.Value;
         if (!_urls.TryGetValue(visit.Url, out var target))
         {
-            target = Context.ActorOf(_urlActor);
+            target = new UrlEntry(Context.ActorOf(_urlActor));
             _urls[visit.Url] = target;
         }
         StartGathering(Sender);
-        target.Tell(new AddVisit(visit.Url, second, now));
+        target.Actor.Tell(new AddVisit(visit.Url, second, now));
         _pending = 1;
         if (before is { } previous && now > previous)
-            AdvanceAll(now, except: target);
+            Advance(previous, now, except: target);
+        _visitedIn.Add(second, target);
     }
 
     private void IdleAdvance(Tick tick)
     {
+        var before = _clock.Now;
         if (_urls.Count == 0 || !_clock.TryIdleAdvance(tick.WallNow))
         {
             Sender.Tell(Updated.Nothing);
@@ -93,7 +101,9 @@ public sealed class PartitionActor : UntypedActor, IWithStash
         }
         StartGathering(Sender);
         _pending = 0;
-        AdvanceAll(_clock.Now!.Value, except: ActorRefs.Nobody);
+        Advance(before!.Value, _clock.Now!.Value, except: null);
+        if (_pending == 0)
+            Reply();
     }
 
     private void Gather(UrlChanged changed)
@@ -102,10 +112,15 @@ public sealed class PartitionActor : UntypedActor, IWithStash
         if (changed.Empty)
         {
             Context.Stop(Sender);
-            _urls.Remove(changed.Url);
+            if (_urls.Remove(changed.Url, out var stopped))
+                stopped.Stopped = true;
         }
-        if (--_pending > 0)
-            return;
+        if (--_pending == 0)
+            Reply();
+    }
+
+    private void Reply()
+    {
         _replyTo!.Tell(new Updated(_gathered, Late: false));
         _replyTo = null;
         Stash.UnstashAll();
@@ -117,14 +132,87 @@ public sealed class PartitionActor : UntypedActor, IWithStash
         _gathered = [];
     }
 
-    private void AdvanceAll(long now, IActorRef except)
+    /// <summary>Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the new clock.</summary>
+    private void Advance(long from, long to, UrlEntry? except)
     {
-        foreach (var url in _urls.Values)
+        var told = to - from >= _windows.LongestSeconds
+            ? _urls.Values
+            : _visitedIn.Leaving(from, to, _windows);
+        var advance = new AdvanceTo(to);
+        foreach (var url in told)
         {
-            if (url.Equals(except))
+            if (ReferenceEquals(url, except) || url.ToldAt == to || url.Stopped)
                 continue;
-            url.Tell(new AdvanceTo(now));
+            url.ToldAt = to;
+            url.Actor.Tell(advance);
             _pending++;
         }
+        _visitedIn.Forget(from, to);
+    }
+
+    /// <summary>A URL's actor, and the clock second it was last told (so one advance tells it once).</summary>
+    private sealed class UrlEntry(IActorRef actor)
+    {
+        public IActorRef Actor { get; } = actor;
+
+        public long ToldAt { get; set; } = long.MinValue;
+
+        /// <summary>Passivated: an index entry left behind must not be told anything.</summary>
+        public bool Stopped { get; set; }
+
+        /// <summary>The last second this URL was indexed under, so a burst of visits in one second indexes it once.</summary>
+        public long IndexedAt { get; set; } = long.MinValue;
+    }
+
+    /// <summary>For each second of the longest window, the URLs with a visit in it.</summary>
+    private sealed class SecondIndex(int seconds)
+    {
+        private readonly List<UrlEntry>?[] _urls = new List<UrlEntry>?[seconds];
+        private readonly long[] _second = new long[seconds];
+
+        public void Add(long second, UrlEntry url)
+        {
+            if (url.IndexedAt == second)
+                return;
+            url.IndexedAt = second;
+            var slot = Slot(second);
+            if (_urls[slot] is null || _second[slot] != second)
+            {
+                (_urls[slot] ??= []).Clear();
+                _second[slot] = second;
+            }
+            _urls[slot]!.Add(url);
+        }
+
+        /// <summary>URLs with visits in a second that leaves some window as the clock goes from <paramref name="from"/> to <paramref name="to"/>.</summary>
+        public IEnumerable<UrlEntry> Leaving(long from, long to, WindowSet windows)
+        {
+            for (var now = from + 1; now <= to; now++)
+            {
+                foreach (var window in windows.Windows)
+                {
+                    var leaving = now - window.Seconds;
+                    var slot = Slot(leaving);
+                    if (_urls[slot] is { } urls && _second[slot] == leaving)
+                    {
+                        foreach (var url in urls)
+                            yield return url;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Drops the seconds that left the longest window.</summary>
+        public void Forget(long from, long to)
+        {
+            for (var now = Math.Max(from + 1, to - seconds + 1); now <= to; now++)
+            {
+                var slot = Slot(now - seconds);
+                if (_second[slot] == now - seconds)
+                    _urls[slot]?.Clear();
+            }
+        }
+
+        private int Slot(long second) => (int)(((second % seconds) + seconds) % seconds);
     }
 }

@@ -97,6 +97,57 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, _partition.UnderlyingActor.ActiveUrls);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Every_update_matches_a_naive_recount_of_what_changed_through_random_out_of_order_and_late_visits(int seed)
+    {
+        var random = new Random(seed);
+        var urls = Enumerable.Range(0, 8).Select(i => $"/u{i}").ToArray();
+        var seen = new List<(string Url, long Second)>();
+        var counts = new Dictionary<(string, string), int>();
+        long streamSecond = long.MinValue;
+        var at = T0;
+        for (var i = 0; i < 600; i++)
+        {
+            at = at.AddMilliseconds(random.Next(0, 3000));
+            var eventTime = random.Next(10) switch
+            {
+                0 => at.AddSeconds(-random.Next(1, 120)),   // out of order
+                1 => at.AddSeconds(-random.Next(300, 400)),  // probably late
+                _ => at,
+            };
+            var url = urls[random.Next(urls.Length)];
+            var updated = Count(url, eventTime);
+
+            var second = eventTime.ToUnixTimeSeconds();
+            var late = streamSecond != long.MinValue && second <= streamSecond - WindowSet.Default.LongestSeconds;
+            Assert.Equal(late, updated.Late);
+            if (!late)
+            {
+                seen.Add((url, second));
+                streamSecond = Math.Max(streamSecond, second);
+            }
+            var expected = new Dictionary<(string, string), int>();
+            foreach (var u in urls)
+            {
+                foreach (var window in WindowSet.Default.Windows)
+                {
+                    var count = seen.Count(v => v.Url == u && v.Second > streamSecond - window.Seconds && v.Second <= streamSecond);
+                    // A window that the visit was added to is updated even when a visit leaving it at the same moment
+                    // leaves its count unchanged; any other (URL, window) only when its count changed.
+                    var addedTo = !late && u == url && second > streamSecond - window.Seconds;
+                    if (addedTo || count != counts.GetValueOrDefault((u, window.Name)))
+                        expected[(u, window.Name)] = count;
+                }
+            }
+            Assert.Equal(expected.OrderBy(e => e.Key), updated.Updates.ToDictionary(u => (u.Url, u.Window.Name), u => u.Count).OrderBy(e => e.Key));
+            foreach (var (key, count) in expected)
+                counts[key] = count;
+        }
+    }
+
     private Updated Count(string url, DateTimeOffset at, DateTimeOffset? arrivedAt = null)
     {
         _partition.Tell(new CountVisit(url, at, arrivedAt ?? at));
