@@ -108,7 +108,7 @@ public static class VisitJson
     }
 
     /// <summary>An ISO-8601 date and time that states its zone: <c>Z</c> or <c>±hh:mm</c>.</summary>
-    public static bool TryParseTimestamp(string text, out DateTimeOffset timestamp)
+    private static bool TryParseTimestamp(string text, out DateTimeOffset timestamp)
     {
         timestamp = default;
         var hasZone = text.EndsWith('Z') || text.EndsWith('z')

@@ -16,9 +16,6 @@ public sealed record ProducerEnvelope<TKey, TValue, TPassThrough>(IReadOnlyList<
 
     public static ProducerEnvelope<TKey, TValue, TPassThrough> Multi(IReadOnlyList<ProducerRecord<TKey, TValue>> records, TPassThrough passThrough) =>
         new(records, passThrough);
-
-    /// <summary>Nothing to produce; the pass-through still flows on, in order, so its offset gets committed.</summary>
-    public static ProducerEnvelope<TKey, TValue, TPassThrough> PassThroughOnly(TPassThrough passThrough) => new([], passThrough);
 }
 
 /// <summary>The acknowledged records of one envelope, in envelope order, with its pass-through.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorVisits.Configuration;
 using ActorVisits.Generation;
+using ActorVisits.Kafka;
 using ActorVisits.Kafka.Cluster;
 using Confluent.Kafka;
 
@@ -25,8 +26,8 @@ internal static class RawCeiling
 
         var consumerSettings = kafka.Consumer($"ceiling-{suffix}", Deserializers.ByteArray, Deserializers.ByteArray);
         var producerSettings = kafka.Producer(Serializers.ByteArray, Serializers.ByteArray);
-        using var producer = new ProducerBuilder<byte[], byte[]>(producerSettings.Config).Build();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerSettings.Config).Build();
+        using var producer = new ProducerBuilder<byte[], byte[]>(producerSettings.Config).SetLogHandler(KafkaLog.For(producerSettings.Config)).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerSettings.Config).SetLogHandler(KafkaLog.For(consumerSettings.Config)).Build();
         consumer.Subscribe(input);
         var update = new byte[190];
         long acknowledged = 0, failed = 0;

@@ -40,7 +40,7 @@ internal static class BenchCommand
             var kafka = KafkaSettings.FromConfig(HostConfig.Reference) with
             {
                 BootstrapServers = cluster.BootstrapServers,
-                ClientProperties = new Dictionary<string, string> { ["fetch.wait.max.ms"] = "2" },
+                FetchWaitMax = TimeSpan.FromMilliseconds(2),
             };
             var defaults = ProcessorSettings.FromConfig(HostConfig.Reference);
             using var system = ActorSystem.Create("actorvisits-bench", HostConfig.Reference);

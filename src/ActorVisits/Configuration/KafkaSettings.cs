@@ -9,6 +9,7 @@ public sealed record KafkaSettings(
     IReadOnlyDictionary<string, string> ClientProperties,
     TimeSpan PollTimeout,
     int MaxBufferedRecords,
+    TimeSpan FetchWaitMax,
     int MaxInFlightRecords,
     TimeSpan FlushTimeout,
     CommitterSettings Committer)
@@ -26,6 +27,7 @@ public sealed record KafkaSettings(
             kafka.StringMap("client-properties"),
             consumer.PositiveDuration("poll-timeout"),
             consumer.PositiveInt("max-buffered-records"),
+            consumer.PositiveDuration("fetch-wait-max"),
             producer.PositiveInt("max-in-flight-records"),
             producer.PositiveDuration("flush-timeout"),
             new CommitterSettings
@@ -40,12 +42,18 @@ public sealed record KafkaSettings(
     public ClientConfig Client() =>
         Kafka.Settings.ClientProperties.Create(BootstrapServers, ClientProperties);
 
-    public ConsumerSettings<TKey, TValue> Consumer<TKey, TValue>(string groupId, IDeserializer<TKey> keys, IDeserializer<TValue> values) =>
-        ConsumerSettings<TKey, TValue>.Create(Client(), groupId, keys, values) with
+    public ConsumerSettings<TKey, TValue> Consumer<TKey, TValue>(string groupId, IDeserializer<TKey> keys, IDeserializer<TValue> values)
+    {
+        var settings = ConsumerSettings<TKey, TValue>.Create(Client(), groupId, keys, values) with
         {
             PollTimeout = PollTimeout,
             MaxBufferedRecords = MaxBufferedRecords,
         };
+        // A fetch.wait.max.ms given as a client property (-X) wins over the configuration key.
+        if (!ClientProperties.ContainsKey("fetch.wait.max.ms"))
+            settings.Config.FetchWaitMaxMs = (int)FetchWaitMax.TotalMilliseconds;
+        return settings;
+    }
 
     public ProducerSettings<TKey, TValue> Producer<TKey, TValue>(ISerializer<TKey> keys, ISerializer<TValue> values) =>
         ProducerSettings<TKey, TValue>.Create(Client(), keys, values) with

@@ -26,7 +26,4 @@ public sealed class LatestCounts
             ? urls.Where(u => u.Value.Count > 0).OrderByDescending(u => u.Value.Count).ThenBy(u => u.Key, StringComparer.Ordinal)
                 .Take(count).Select(u => (u.Key, u.Value.Count)).ToList()
             : [];
-
-    public int? CountOf(string window, string url) =>
-        _windows.TryGetValue(window, out var urls) && urls.TryGetValue(url, out var latest) ? latest.Count : null;
 }
