@@ -65,6 +65,10 @@ internal static class DemoCommand
 
         var produced = await generator;
         await watcher;
+        // Let the processor count what the generator got acknowledged before draining, so that the totals agree.
+        var catchUpDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (processor.Metrics.Visits + processor.Metrics.Late < produced.Acknowledged && DateTime.UtcNow < catchUpDeadline)
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         var drained = processor.Control.DrainAndShutdownAsync(processor.Completion);
         await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(10)));
         await system.Terminate();
