@@ -62,6 +62,9 @@ public sealed class PartitionActor : UntypedActor, IWithStash
             case Tick tick:
                 IdleAdvance(tick);
                 break;
+            case StopPartition:
+                Context.Stop(Self);
+                break;
             default:
                 Unhandled(message);
                 break;

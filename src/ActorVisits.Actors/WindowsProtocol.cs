@@ -11,6 +11,15 @@ public static class WindowsProtocol
     /// <summary>Wall-clock tick: an idle, live partition moves its stream time to <paramref name="WallNow"/>.</summary>
     public sealed record Tick(DateTimeOffset WallNow);
 
+    /// <summary>
+    /// Stop after answering every request received before this one (a poison pill would stop a partition actor while it
+    /// gathers its URL actors' answers, and leave that request unanswered).
+    /// </summary>
+    public sealed record StopPartition
+    {
+        public static StopPartition Instance { get; } = new();
+    }
+
     /// <summary>Reply to <see cref="CountVisit"/> and <see cref="Tick"/>: every (URL, window) whose count changed.</summary>
     public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, bool Late)
     {

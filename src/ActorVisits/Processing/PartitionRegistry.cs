@@ -17,8 +17,7 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
     {
         if (_partitions.TryGetValue(partition, out var current) && current.Epoch == epoch)
             return current.Actor;
-        if (current.Actor is not null)
-            current.Actor.Tell(PoisonPill.Instance);
+        current.Actor?.Tell(WindowsProtocol.StopPartition.Instance);
         var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance));
         _partitions[partition] = (epoch, actor);
         return actor;
@@ -32,7 +31,7 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
     {
         foreach (var gone in _partitions.Keys.Where(p => !assignment.Contains(p)).ToList())
         {
-            _partitions[gone].Actor.Tell(PoisonPill.Instance);
+            _partitions[gone].Actor.Tell(WindowsProtocol.StopPartition.Instance);
             _partitions.Remove(gone);
         }
         return _partitions.Values.Select(p => p.Actor).ToList();

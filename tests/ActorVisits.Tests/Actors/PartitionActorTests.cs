@@ -1,5 +1,6 @@
 using ActorVisits.Actors;
 using ActorVisits.Entities.Windows;
+using Akka.Actor;
 using Akka.TestKit;
 using static ActorVisits.Actors.WindowsProtocol;
 
@@ -95,6 +96,22 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Empty(Tick(T0.AddDays(1).AddMinutes(1)).Updates);
         Assert.Equal(1, _partition.UnderlyingActor.ActiveUrls);
+    }
+
+    [Fact]
+    public void Stopping_a_partition_answers_every_request_sent_before_the_stop()
+    {
+        // A real mailbox (not the calling-thread one of a test actor reference), so the stop can arrive mid-gathering.
+        var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance));
+        Watch(partition);
+
+        partition.Tell(new CountVisit("/a", T0, T0));
+        partition.Tell(new CountVisit("/b", T0.AddSeconds(31), T0.AddSeconds(31))); // gathers from /a and /b
+        partition.Tell(StopPartition.Instance);
+
+        Assert.Equal(["/a 1mn:1", "/a 30s:1", "/a 5mn:1"], Describe(ExpectMsg<Updated>()));
+        Assert.Equal(["/a 30s:0", "/b 1mn:1", "/b 30s:1", "/b 5mn:1"], Describe(ExpectMsg<Updated>()));
+        ExpectTerminated(partition);
     }
 
     [Theory]
