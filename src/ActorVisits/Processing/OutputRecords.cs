@@ -14,14 +14,31 @@ internal static class OutputRecords
     public const string SourcePartitionHeader = "actorvisits.source.partition";
     public const string SourceOffsetHeader = "actorvisits.source.offset";
 
-    /// <summary>To the window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end.</summary>
-    public static ProducerRecord<byte[], byte[]> Update(WindowUpdate update) =>
-        new(update.Window.Topic, new Message<byte[], byte[]>
+    /// <summary>
+    /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end.
+    /// The updates of one URL come together, so consecutive records share one key array.
+    /// </summary>
+    public static List<ProducerRecord<byte[], byte[]>> Updates(IReadOnlyList<WindowUpdate> updates)
+    {
+        var records = new List<ProducerRecord<byte[], byte[]>>(updates.Count);
+        string? url = null;
+        byte[] key = [];
+        foreach (var update in updates)
         {
-            Key = Encoding.UTF8.GetBytes(update.Url),
-            Value = WindowUpdateJson.Serialize(update),
-            Timestamp = new Timestamp(update.WindowEnd),
-        });
+            if (!ReferenceEquals(update.Url, url))
+            {
+                url = update.Url;
+                key = Encoding.UTF8.GetBytes(url);
+            }
+            records.Add(new ProducerRecord<byte[], byte[]>(update.Window.Topic, new Message<byte[], byte[]>
+            {
+                Key = key,
+                Value = WindowUpdateJson.Serialize(update),
+                Timestamp = new Timestamp(update.WindowEnd),
+            }));
+        }
+        return records;
+    }
 
     /// <summary>The original key and bytes, with headers naming the reason and where the record came from.</summary>
     public static ProducerRecord<byte[], byte[]> DeadLetter(string topic, ConsumeResult<byte[], byte[]> source, string reason) =>

@@ -118,7 +118,7 @@ public sealed class VisitProcessor
     private ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?> Envelope(Updated updated, CommittableMessage<byte[], byte[]>? input)
     {
         Metrics.AddUpdates(updated.Updates.Count);
-        return ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>.Multi(updated.Updates.Select(OutputRecords.Update).ToList(), input);
+        return ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>.Multi(OutputRecords.Updates(updated.Updates), input);
     }
 
     /// <summary>Every output of <paramref name="input"/> is acknowledged: its offset may be committed.</summary>

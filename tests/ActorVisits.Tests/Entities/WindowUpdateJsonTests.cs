@@ -1,0 +1,31 @@
+using System.Text;
+using ActorVisits.Entities.Windows;
+
+namespace ActorVisits.Tests.Entities;
+
+public sealed class WindowUpdateJsonTests
+{
+    private static readonly long Now = new DateTimeOffset(2019, 3, 2, 9, 21, 5, TimeSpan.Zero).ToUnixTimeSeconds();
+
+    [Fact]
+    public void An_update_is_written_exactly_as_the_output_topics_document_it()
+    {
+        var thirty = WindowSet.Default[0];
+
+        var json = Encoding.UTF8.GetString(WindowUpdateJson.Serialize(new WindowUpdate("/store/tech/tv", thirty, 42, Now)));
+
+        Assert.Equal("""{"url":"/store/tech/tv","window":"30s","windowSeconds":30,"count":42,"perSecond":1.4,"windowStart":"2019-03-02T09:20:36Z","windowEnd":"2019-03-02T09:21:06Z"}""", json);
+    }
+
+    [Fact]
+    public void Consecutive_updates_do_not_share_bytes_and_read_back()
+    {
+        var first = WindowUpdateJson.Serialize(new WindowUpdate("/a", WindowSet.Default[2], 7, Now));
+        var second = WindowUpdateJson.Serialize(new WindowUpdate("/b/\"quoted\"", WindowSet.Default[1], 0, Now + 1));
+
+        Assert.True(WindowUpdateJson.TryParse(first, out var url, out var window, out var count, out var end));
+        Assert.Equal(("/a", "5mn", 7, DateTimeOffset.FromUnixTimeSeconds(Now + 1)), (url, window, count, end));
+        Assert.True(WindowUpdateJson.TryParse(second, out url, out window, out count, out end));
+        Assert.Equal(("/b/\"quoted\"", "1mn", 0, DateTimeOffset.FromUnixTimeSeconds(Now + 2)), (url, window, count, end));
+    }
+}
