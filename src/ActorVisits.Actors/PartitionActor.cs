@@ -8,22 +8,24 @@ namespace ActorVisits.Actors;
 /// One input partition: owns its stream clock and a child <see cref="UrlActor"/> per URL with visits in some window
 /// (created on the URL's first visit, stopped once all its windows are back to zero). Each request is answered with
 /// every (URL, window) whose count it changed: the visited URL's windows, and, when the clock's second advanced, those of
-/// every other URL that lost visits. Requests are handled one at a time (later ones are stashed until the URL actors
-/// have answered), so the updates follow the partition's order. An untyped actor with a gathering flag rather than
-/// behaviour switching: it handles every visit, and switching twice per visit would rebuild handler tables each time.
+/// every other URL that lost visits.
+/// Requests are pipelined: the partition actor sends a request's messages to its URL actors and goes on with the next
+/// request without waiting for the answers. Every message to a URL actor comes from this actor, so each URL actor sees
+/// them in request order and answers exactly as if the requests had been handled one at a time; answers are tagged
+/// with their request and a request is answered once all of its URL actors have answered.
 /// When the clock moves, only the URL actors with visits in a second that leaves some window are told (an index of URL
 /// actors per second, sized like the longest window); the others have nothing to change.
 /// </summary>
-public sealed class PartitionActor : UntypedActor, IWithStash
+public sealed class PartitionActor : UntypedActor
 {
     private readonly Props _urlActor;
     private readonly WindowSet _windows;
     private readonly PartitionClock _clock;
     private readonly Dictionary<string, UrlEntry> _urls = new(StringComparer.Ordinal);
     private readonly SecondIndex _visitedIn;
-    private List<WindowUpdate> _gathered = [];
-    private IActorRef? _replyTo;
-    private int _pending;
+    private readonly Dictionary<long, Request> _inFlight = [];
+    private long _lastRequest;
+    private bool _stopping;
 
     public PartitionActor(WindowSet windows, TimeSpan idleAdvance)
     {
@@ -32,8 +34,6 @@ public sealed class PartitionActor : UntypedActor, IWithStash
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
         _visitedIn = new SecondIndex(windows.LongestSeconds);
     }
-
-    public IStash Stash { get; set; } = null!;
 
     /// <summary>URL actors alive; each holds at least one visit in its longest window.</summary>
     public int ActiveUrls => _urls.Count;
@@ -46,16 +46,11 @@ public sealed class PartitionActor : UntypedActor, IWithStash
 
     protected override void OnReceive(object message)
     {
-        if (_replyTo is not null)
-        {
-            if (message is UrlChanged changed)
-                Gather(changed);
-            else
-                Stash.Stash();
-            return;
-        }
         switch (message)
         {
+            case UrlChanged changed:
+                Gather(changed);
+                break;
             case CountVisit visit:
                 Count(visit);
                 break;
@@ -63,7 +58,8 @@ public sealed class PartitionActor : UntypedActor, IWithStash
                 IdleAdvance(tick);
                 break;
             case StopPartition:
-                Context.Stop(Self);
+                _stopping = true;
+                StopWhenAnswered();
                 break;
             default:
                 Unhandled(message);
@@ -86,11 +82,10 @@ public sealed class PartitionActor : UntypedActor, IWithStash
             target = new UrlEntry(Context.ActorOf(_urlActor));
             _urls[visit.Url] = target;
         }
-        StartGathering(Sender);
-        target.Actor.Tell(new AddVisit(visit.Url, second, now));
-        _pending = 1;
+        var request = Begin(Sender);
+        Send(target, new AddVisit(visit.Url, second, now, request.Id), request);
         if (before is { } previous && now > previous)
-            Advance(previous, now, except: target);
+            Advance(previous, now, except: target, request);
         _visitedIn.Add(second, target);
     }
 
@@ -102,55 +97,81 @@ public sealed class PartitionActor : UntypedActor, IWithStash
             Sender.Tell(Updated.Nothing);
             return;
         }
-        StartGathering(Sender);
-        _pending = 0;
-        Advance(before!.Value, _clock.Now!.Value, except: null);
-        if (_pending == 0)
-            Reply();
+        var request = Begin(Sender);
+        Advance(before!.Value, _clock.Now!.Value, except: null, request);
+        if (request.Pending == 0)
+            Complete(request);
     }
 
     private void Gather(UrlChanged changed)
     {
-        _gathered.AddRange(changed.Updates);
-        if (changed.Empty)
+        var request = _inFlight[changed.Request];
+        request.Updates.AddRange(changed.Updates);
+        // Passivate only when nothing was sent to this URL actor after the message it answered.
+        if (changed.Empty && _urls.TryGetValue(changed.Url, out var url) && url.Actor.Equals(Sender) && url.LastRequest == changed.Request)
         {
             Context.Stop(Sender);
-            if (_urls.Remove(changed.Url, out var stopped))
-                stopped.Stopped = true;
+            _urls.Remove(changed.Url);
+            url.Stopped = true;
         }
-        if (--_pending == 0)
-            Reply();
+        if (--request.Pending == 0)
+            Complete(request);
     }
 
-    private void Reply()
+    private Request Begin(IActorRef replyTo)
     {
-        _replyTo!.Tell(new Updated(_gathered, Late: false));
-        _replyTo = null;
-        Stash.UnstashAll();
+        var request = new Request(++_lastRequest, replyTo);
+        _inFlight[request.Id] = request;
+        return request;
     }
 
-    private void StartGathering(IActorRef replyTo)
+    private static void Send(UrlEntry url, object message, Request request)
     {
-        _replyTo = replyTo;
-        _gathered = [];
+        url.Actor.Tell(message);
+        url.LastRequest = request.Id;
+        request.Pending++;
+    }
+
+    private void Complete(Request request)
+    {
+        _inFlight.Remove(request.Id);
+        request.ReplyTo.Tell(new Updated(request.Updates, Late: false));
+        StopWhenAnswered();
+    }
+
+    private void StopWhenAnswered()
+    {
+        if (_stopping && _inFlight.Count == 0)
+            Context.Stop(Self);
     }
 
     /// <summary>Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the new clock.</summary>
-    private void Advance(long from, long to, UrlEntry? except)
+    private void Advance(long from, long to, UrlEntry? except, Request request)
     {
         var told = to - from >= _windows.LongestSeconds
             ? _urls.Values
             : _visitedIn.Leaving(from, to, _windows);
-        var advance = new AdvanceTo(to);
+        var advance = new AdvanceTo(to, request.Id);
         foreach (var url in told)
         {
             if (ReferenceEquals(url, except) || url.ToldAt == to || url.Stopped)
                 continue;
             url.ToldAt = to;
-            url.Actor.Tell(advance);
-            _pending++;
+            Send(url, advance, request);
         }
         _visitedIn.Forget(from, to);
+    }
+
+    /// <summary>A request being answered: who asked, the URL actors still to answer, and what they answered so far.</summary>
+    private sealed class Request(long id, IActorRef replyTo)
+    {
+        public long Id { get; } = id;
+
+        public IActorRef ReplyTo { get; } = replyTo;
+
+        public int Pending { get; set; }
+
+        public List<WindowUpdate> Updates { get; } = [];
     }
 
     /// <summary>A URL's actor, and the clock second it was last told (so one advance tells it once).</summary>
@@ -159,6 +180,9 @@ public sealed class PartitionActor : UntypedActor, IWithStash
         public IActorRef Actor { get; } = actor;
 
         public long ToldAt { get; set; } = long.MinValue;
+
+        /// <summary>The last request a message was sent to this URL actor for.</summary>
+        public long LastRequest { get; set; }
 
         /// <summary>Passivated: an index entry left behind must not be told anything.</summary>
         public bool Stopped { get; set; }

@@ -25,10 +25,10 @@ public sealed class UrlActor(WindowSet windows) : UntypedActor
             case AddVisit visit:
                 _url = visit.Url;
                 _counts ??= new UrlWindows(windows, visit.Now);
-                Reply(_counts.AdvanceTo(visit.Now) | _counts.Add(visit.Second));
+                Reply(_counts.AdvanceTo(visit.Now) | _counts.Add(visit.Second), visit.Request);
                 break;
             case AdvanceTo advance when _counts is not null:
-                Reply(_counts.AdvanceTo(advance.Now));
+                Reply(_counts.AdvanceTo(advance.Now), advance.Request);
                 break;
             default:
                 Unhandled(message);
@@ -36,10 +36,10 @@ public sealed class UrlActor(WindowSet windows) : UntypedActor
         }
     }
 
-    private void Reply(uint changed)
+    private void Reply(uint changed, long request)
     {
         var updates = new List<WindowUpdate>(changed == 0 ? 0 : windows.Count);
         WindowUpdate.AddChanged(updates, _url, windows, _counts!, changed);
-        Sender.Tell(new UrlChanged(_url, updates, _counts!.IsEmpty));
+        Sender.Tell(new UrlChanged(_url, updates, _counts!.IsEmpty, request));
     }
 }

@@ -12,8 +12,8 @@ public static class WindowsProtocol
     public sealed record Tick(DateTimeOffset WallNow);
 
     /// <summary>
-    /// Stop after answering every request received before this one (a poison pill would stop a partition actor while it
-    /// gathers its URL actors' answers, and leave that request unanswered).
+    /// Stop after answering every request received before this one (a poison pill would stop a partition actor while
+    /// its URL actors' answers are still on their way, and leave those requests unanswered).
     /// </summary>
     public sealed record StopPartition
     {
@@ -29,11 +29,14 @@ public static class WindowsProtocol
     }
 
     /// <summary>To a URL actor: move the clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/>.</summary>
-    internal sealed record AddVisit(string Url, long Second, long Now);
+    internal sealed record AddVisit(string Url, long Second, long Now, long Request);
 
     /// <summary>To a URL actor: move the clock to <paramref name="Now"/>.</summary>
-    internal sealed record AdvanceTo(long Now);
+    internal sealed record AdvanceTo(long Now, long Request);
 
-    /// <summary>A URL actor's answer; <paramref name="Empty"/> when all its windows are zero (it may be passivated).</summary>
-    internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty);
+    /// <summary>
+    /// A URL actor's answer to the partition actor's <paramref name="Request"/>; <paramref name="Empty"/> when all its
+    /// windows are zero (it may be passivated).
+    /// </summary>
+    internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty, long Request);
 }
