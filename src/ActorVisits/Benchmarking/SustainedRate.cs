@@ -11,7 +11,7 @@ namespace ActorVisits.Benchmarking;
 
 /// <summary>One step of the rate search: live visits at a steady rate, produced while the processor consumes them.</summary>
 internal sealed record SustainedRateResult(
-    int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, long LagAtEnd)
+    int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, long LagAtEnd, TimeSpan GcPauses, int FullGcs)
 {
     /// <summary>Kept up: processed at least 95 % of the offered rate and ended less than one second of traffic behind.</summary>
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
@@ -44,13 +44,15 @@ internal static class SustainedRate
 
         var clock = Stopwatch.StartNew();
         var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
+        var (pausedBefore, fullGcsBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         await VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
             new GeneratorOptions(settings.InputTopic, rate, null, duration, urls, rate), null, stopping);
         var elapsed = clock.Elapsed.TotalSeconds;
         var (visits, updates) = (processor.Metrics.Visits - visitsBefore, processor.Metrics.Updates - updatesBefore);
         var lag = (await cluster.DescribeGroupOffsetsAsync(settings.GroupId, settings.InputTopic, stopping)).Sum(p => p.Lag);
         var result = new SustainedRateResult(rate, visits / elapsed, updates / elapsed,
-            processor.Metrics.Latency(50), processor.Metrics.Latency(99), lag);
+            processor.Metrics.Latency(50), processor.Metrics.Latency(99), processor.Metrics.Latency(100), lag,
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore);
         await processor.Control.DrainAndShutdownAsync(processor.Completion);
         return result;
     }

@@ -59,7 +59,8 @@ internal static class BenchCommand
             {
                 var result = await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), rate, step, stopping);
                 Console.WriteLine($"offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
-                                  $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms, lag at end {result.LagAtEnd:N0}" +
+                                  $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms, " +
+                                  $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full)" +
                                   (result.Sustained ? "" : "  (not sustained)"));
                 if (!result.Sustained)
                     break;
