@@ -6,9 +6,10 @@ namespace ActorVisits.Actors;
 
 /// <summary>
 /// One input partition: owns its stream clock and a child <see cref="UrlActor"/> per URL with visits in some window
-/// (created on the URL's first visit, stopped once all its windows are back to zero). Each request is answered with
-/// every (URL, window) whose count it changed: the visited URL's windows, and, when the clock's second advanced, those of
-/// every other URL that lost visits.
+/// (created on the URL's first visit, stopped once all its windows are back to zero). A request counts a batch of visits
+/// one after another and is answered with every update of a (URL, window) count they caused: for each visit, the
+/// visited URL's windows, and, when the clock's second advanced, those of every other URL that lost visits. The steps
+/// of one request for one URL actor (clock moves and visits, in order) travel as one message.
 /// Requests are pipelined: the partition actor sends a request's messages to its URL actors and goes on with the next
 /// request without waiting for the answers. Every message to a URL actor comes from this actor, so each URL actor sees
 /// them in request order and answers exactly as if the requests had been handled one at a time; answers are tagged
@@ -51,8 +52,8 @@ public sealed class PartitionActor : UntypedActor
             case UrlChanged changed:
                 Gather(changed);
                 break;
-            case CountVisit visit:
-                Count(visit);
+            case CountVisits visits:
+                Count(visits);
                 break;
             case Tick tick:
                 IdleAdvance(tick);
@@ -67,26 +68,30 @@ public sealed class PartitionActor : UntypedActor
         }
     }
 
-    private void Count(CountVisit visit)
+    private void Count(CountVisits visits)
     {
-        var second = visit.EventTime.ToUnixTimeSeconds();
-        var before = _clock.Now;
-        if (!_clock.Observe(second, visit.ArrivedAt))
-        {
-            Sender.Tell(Updated.LateVisit);
-            return;
-        }
-        var now = _clock.Now!.Value;
-        if (!_urls.TryGetValue(visit.Url, out var target))
-        {
-            target = new UrlEntry(Context.ActorOf(_urlActor));
-            _urls[visit.Url] = target;
-        }
         var request = Begin(Sender);
-        Send(target, new AddVisit(visit.Url, second, now, request.Id), request);
-        if (before is { } previous && now > previous)
-            Advance(previous, now, except: target, request);
-        _visitedIn.Add(second, target);
+        foreach (var visit in visits.Visits)
+        {
+            var second = visit.EventTime.ToUnixTimeSeconds();
+            var before = _clock.Now;
+            if (!_clock.Observe(second, visit.ArrivedAt))
+            {
+                request.LateVisits++;
+                continue;
+            }
+            var now = _clock.Now!.Value;
+            if (!_urls.TryGetValue(visit.Url, out var target))
+            {
+                target = new UrlEntry(visit.Url, Context.ActorOf(_urlActor));
+                _urls[visit.Url] = target;
+            }
+            Stage(target, WindowStep.CountVisit(second, now), request);
+            if (before is { } previous && now > previous)
+                Advance(previous, now, except: target, request);
+            _visitedIn.Add(second, target);
+        }
+        Send(request);
     }
 
     private void IdleAdvance(Tick tick)
@@ -99,8 +104,7 @@ public sealed class PartitionActor : UntypedActor
         }
         var request = Begin(Sender);
         Advance(before!.Value, _clock.Now!.Value, except: null, request);
-        if (request.Pending == 0)
-            Complete(request);
+        Send(request);
     }
 
     private void Gather(UrlChanged changed)
@@ -125,17 +129,36 @@ public sealed class PartitionActor : UntypedActor
         return request;
     }
 
-    private static void Send(UrlEntry url, object message, Request request)
+    /// <summary>Adds a step to the URL's message of this request.</summary>
+    private static void Stage(UrlEntry url, WindowStep step, Request request)
     {
-        url.Actor.Tell(message);
-        url.LastRequest = request.Id;
-        request.Pending++;
+        if (url.Staged is null)
+        {
+            url.Staged = [];
+            request.Touched.Add(url);
+        }
+        url.Staged.Add(step);
+    }
+
+    /// <summary>Sends each touched URL actor its steps, one message each; a request that touched none is answered at once.</summary>
+    private void Send(Request request)
+    {
+        foreach (var url in request.Touched)
+        {
+            url.Actor.Tell(new ApplySteps(url.Url, url.Staged!, request.Id));
+            url.Staged = null;
+            url.LastRequest = request.Id;
+        }
+        request.Pending = request.Touched.Count;
+        request.Touched.Clear();
+        if (request.Pending == 0)
+            Complete(request);
     }
 
     private void Complete(Request request)
     {
         _inFlight.Remove(request.Id);
-        request.ReplyTo.Tell(new Updated(request.Updates, Late: false));
+        request.ReplyTo.Tell(new Updated(request.Updates, request.LateVisits));
         StopWhenAnswered();
     }
 
@@ -151,13 +174,12 @@ public sealed class PartitionActor : UntypedActor
         var told = to - from >= _windows.LongestSeconds
             ? _urls.Values
             : _visitedIn.Leaving(from, to, _windows);
-        var advance = new AdvanceTo(to, request.Id);
         foreach (var url in told)
         {
             if (ReferenceEquals(url, except) || url.ToldAt == to || url.Stopped)
                 continue;
             url.ToldAt = to;
-            Send(url, advance, request);
+            Stage(url, WindowStep.Advance(to), request);
         }
         _visitedIn.Forget(from, to);
     }
@@ -169,15 +191,25 @@ public sealed class PartitionActor : UntypedActor
 
         public IActorRef ReplyTo { get; } = replyTo;
 
+        /// <summary>URL actors with steps staged for this request, until it is sent.</summary>
+        public List<UrlEntry> Touched { get; } = [];
+
         public int Pending { get; set; }
+
+        public int LateVisits { get; set; }
 
         public List<WindowUpdate> Updates { get; } = [];
     }
 
     /// <summary>A URL's actor, and the clock second it was last told (so one advance tells it once).</summary>
-    private sealed class UrlEntry(IActorRef actor)
+    private sealed class UrlEntry(string url, IActorRef actor)
     {
+        public string Url { get; } = url;
+
         public IActorRef Actor { get; } = actor;
+
+        /// <summary>Steps for the URL actor from the request being handled, sent together once it is handled.</summary>
+        public List<WindowStep>? Staged { get; set; }
 
         public long ToldAt { get; set; } = long.MinValue;
 

@@ -6,7 +6,13 @@ namespace ActorVisits.Actors;
 public static class WindowsProtocol
 {
     /// <summary>A valid visit of <paramref name="Url"/> at <paramref name="EventTime"/>, read at <paramref name="ArrivedAt"/> (wall clock).</summary>
-    public sealed record CountVisit(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt);
+    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt);
+
+    /// <summary>
+    /// Visits of one partition, in offset order, counted as if they came one by one. The stream batches the visits
+    /// that wait while the actors are busy, so one request (and one ask) serves many of them under load.
+    /// </summary>
+    public sealed record CountVisits(IReadOnlyList<VisitAt> Visits);
 
     /// <summary>Wall-clock tick: an idle, live partition moves its stream time to <paramref name="WallNow"/>.</summary>
     public sealed record Tick(DateTimeOffset WallNow);
@@ -20,23 +26,36 @@ public static class WindowsProtocol
         public static StopPartition Instance { get; } = new();
     }
 
-    /// <summary>Reply to <see cref="CountVisit"/> and <see cref="Tick"/>: every (URL, window) whose count changed.</summary>
-    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, bool Late)
+    /// <summary>
+    /// Reply to <see cref="CountVisits"/> and <see cref="Tick"/>: every update of a (URL, window) count, one for each
+    /// change, the updates of one URL in the order of its changes; and how many visits were too late to count.
+    /// </summary>
+    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, int LateVisits)
     {
-        public static Updated Nothing { get; } = new([], Late: false);
-
-        public static Updated LateVisit { get; } = new([], Late: true);
+        public static Updated Nothing { get; } = new([], 0);
     }
 
-    /// <summary>To a URL actor: move the clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/>.</summary>
-    internal sealed record AddVisit(string Url, long Second, long Now, long Request);
-
-    /// <summary>To a URL actor: move the clock to <paramref name="Now"/>.</summary>
-    internal sealed record AdvanceTo(long Now, long Request);
+    /// <summary>
+    /// To a URL actor: apply <paramref name="Steps"/> in order, each moving the clock and perhaps counting a visit.
+    /// The first message a URL actor gets starts with a visit.
+    /// </summary>
+    internal sealed record ApplySteps(string Url, IReadOnlyList<WindowStep> Steps, long Request);
 
     /// <summary>
     /// A URL actor's answer to the partition actor's <paramref name="Request"/>; <paramref name="Empty"/> when all its
     /// windows are zero (it may be passivated).
     /// </summary>
     internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty, long Request);
+
+    /// <summary>Move a URL's clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/> unless it is <see cref="NoVisit"/>.</summary>
+    internal readonly record struct WindowStep(long Now, long Second)
+    {
+        public const long NoVisit = long.MinValue;
+
+        public static WindowStep Advance(long now) => new(now, NoVisit);
+
+        public static WindowStep CountVisit(long second, long now) => new(now, second);
+
+        public bool HasVisit => Second != NoVisit;
+    }
 }

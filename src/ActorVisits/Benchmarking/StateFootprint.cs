@@ -15,9 +15,9 @@ internal static class StateFootprint
         var partition = system.ActorOf(PartitionActor.Props(WindowSet.Default, TimeSpan.FromSeconds(5)));
         for (var batch = 0; batch < urls && !stopping.IsCancellationRequested; batch += 1000)
         {
-            var count = Math.Min(1000, urls - batch);
-            await Task.WhenAll(Enumerable.Range(batch, count).Select(i =>
-                partition.Ask<Updated>(new CountVisit($"/store/catalogue/item/{i:D7}", at, at), TimeSpan.FromSeconds(30))));
+            var visits = Enumerable.Range(batch, Math.Min(1000, urls - batch))
+                .Select(i => new VisitAt($"/store/catalogue/item/{i:D7}", at, at)).ToList();
+            await partition.Ask<Updated>(new CountVisits(visits), TimeSpan.FromSeconds(30));
         }
         var after = Settled();
         await partition.GracefulStop(TimeSpan.FromSeconds(30));

@@ -18,9 +18,8 @@ internal static class OutputRecords
     /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end.
     /// The updates of one URL come together, so consecutive records share one key array.
     /// </summary>
-    public static List<ProducerRecord<byte[], byte[]>> Updates(IReadOnlyList<WindowUpdate> updates)
+    public static void AddUpdates(List<ProducerRecord<byte[], byte[]>> records, IReadOnlyList<WindowUpdate> updates)
     {
-        var records = new List<ProducerRecord<byte[], byte[]>>(updates.Count);
         string? url = null;
         byte[] key = [];
         foreach (var update in updates)
@@ -37,7 +36,6 @@ internal static class OutputRecords
                 Timestamp = new Timestamp(update.WindowEnd),
             }));
         }
-        return records;
     }
 
     /// <summary>The original key and bytes, with headers naming the reason and where the record came from.</summary>

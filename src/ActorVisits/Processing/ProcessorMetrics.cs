@@ -9,8 +9,8 @@ public sealed class ProcessorMetrics
     private long _late;
     private long _deadLettered;
     private long _updates;
-    // Microseconds, up to an hour, 3 significant digits.
-    private readonly LongConcurrentHistogram _latency = new(1, 3_600_000_000L, 3);
+    private LongConcurrentHistogram _latency = NewHistogram();
+    private LongConcurrentHistogram _processingLatency = NewHistogram();
 
     /// <summary>Valid visits counted in at least the windows that cover them.</summary>
     public long Visits => Interlocked.Read(ref _visits);
@@ -28,18 +28,46 @@ public sealed class ProcessorMetrics
     /// Percentile of the time from a record's timestamp (when it was produced to the input) to the acknowledgement of
     /// every update it caused; 0 before any record.
     /// </summary>
-    public TimeSpan Latency(double percentile) =>
-        _latency.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(_latency.GetValueAtPercentile(percentile));
+    public TimeSpan Latency(double percentile) => Percentile(Volatile.Read(ref _latency), percentile);
+
+    /// <summary>
+    /// Percentile of the part of <see cref="Latency"/> spent from the moment the consumer handed the record to the
+    /// stream; the rest is the producer's, the brokers' and the consumer's before it.
+    /// </summary>
+    public TimeSpan ProcessingLatency(double percentile) => Percentile(Volatile.Read(ref _processingLatency), percentile);
 
     public override string ToString() =>
         $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}";
 
-    internal void AddVisit(bool late) => Interlocked.Increment(ref late ? ref _late : ref _visits);
+    internal void AddVisits(int counted, int late)
+    {
+        Interlocked.Add(ref _visits, counted);
+        Interlocked.Add(ref _late, late);
+    }
 
     internal void AddDeadLetter() => Interlocked.Increment(ref _deadLettered);
 
     internal void AddUpdates(int count) => Interlocked.Add(ref _updates, count);
 
-    internal void RecordLatency(TimeSpan latency) =>
-        _latency.RecordValue(Math.Clamp((long)latency.TotalMicroseconds, 1, _latency.HighestTrackableValue));
+    /// <summary>Starts both latency distributions afresh (a benchmark measuring the steady state only).</summary>
+    public void ResetLatency()
+    {
+        Volatile.Write(ref _latency, NewHistogram());
+        Volatile.Write(ref _processingLatency, NewHistogram());
+    }
+
+    internal void RecordLatency(TimeSpan sinceProduced, TimeSpan sinceRead)
+    {
+        Record(Volatile.Read(ref _latency), sinceProduced);
+        Record(Volatile.Read(ref _processingLatency), sinceRead);
+    }
+
+    // Microseconds, up to an hour, 3 significant digits.
+    private static LongConcurrentHistogram NewHistogram() => new(1, 3_600_000_000L, 3);
+
+    private static void Record(LongConcurrentHistogram histogram, TimeSpan latency) =>
+        histogram.RecordValue(Math.Clamp((long)latency.TotalMicroseconds, 1, histogram.HighestTrackableValue));
+
+    private static TimeSpan Percentile(LongConcurrentHistogram histogram, double percentile) =>
+        histogram.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(histogram.GetValueAtPercentile(percentile));
 }

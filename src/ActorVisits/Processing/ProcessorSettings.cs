@@ -15,6 +15,7 @@ public sealed record ProcessorSettings(
     TimeSpan TickInterval,
     TimeSpan AskTimeout,
     int Parallelism,
+    int MaxBatch,
     AutoOffsetReset StartFrom)
 {
     public const string Section = "actorvisits.processor";
@@ -32,6 +33,7 @@ public sealed record ProcessorSettings(
             processor.PositiveDuration("tick-interval"),
             processor.PositiveDuration("ask-timeout"),
             processor.PositiveInt("parallelism"),
+            processor.PositiveInt("max-batch"),
             processor.String("start-from") switch
             {
                 "earliest" => AutoOffsetReset.Earliest,

@@ -14,8 +14,9 @@ namespace ActorVisits.Processing;
 
 /// <summary>
 /// The windowed processor: committable source of visits → validation (dead letters) → the partition actor of the
-/// visit's partition (ask, in order per partition) → every window update produced, keyed by URL, with acks=all → the
-/// visit's offset committed once all its updates are acknowledged. A wall-clock tick, merged into the same stream, lets
+/// visit's partition (ask, in order per partition; visits that wait while all asks are busy go together in one) → every
+/// window update produced, keyed by URL, with acks=all → the visit's offset committed once all its updates are
+/// acknowledged. A wall-clock tick, merged into the same stream, lets
 /// idle partitions' counts decay. Backpressure holds end to end: the source pauses when asks or deliveries lag.
 /// </summary>
 public sealed class VisitProcessor
@@ -50,45 +51,69 @@ public sealed class VisitProcessor
         processor.Control = control;
 
         var ticks = Source.Tick(settings.TickInterval, settings.TickInterval, NotUsed.Instance)
-            .Select(_ => new ProcessorInput(null, processor._clock.GetUtcNow()))
+            .Select(_ => new ProcessorBatch([], processor._clock.GetUtcNow()))
             .MapMaterializedValue(_ => NotUsed.Instance);
         processor.Completion = visits
-            .Select(message => new ProcessorInput(message, processor._clock.GetUtcNow()))
+            .Select(message => new ReadRecord(message, processor._clock.GetUtcNow()))
+            // Records gather here only while every request slot below is busy: batches grow with the load.
+            .Batch(settings.MaxBatch, first => new List<ReadRecord>(Math.Min(settings.MaxBatch, 64)) { first }, (batch, next) =>
+            {
+                batch.Add(next);
+                return batch;
+            })
+            .Select(batch => new ProcessorBatch(batch, default))
             // The tick source never ends: the stream completes when the visits do.
             .Merge(ticks, eagerComplete: true)
             .SelectAsync(settings.Parallelism, processor.HandleAsync)
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableMessage<byte[], byte[]>?>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
-            // Ticks carry no input record (and a stream element is never null).
-            .Where(results => results.PassThrough is not null)
-            .Select(results => processor.Acknowledged(results.PassThrough!))
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], IReadOnlyList<ReadRecord>>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
+            .SelectMany(results => processor.Acknowledged(results.PassThrough))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
         processor.Completion.ContinueWith(_ => processor._partitions.StopAll(), TaskScheduler.Default);
         return processor;
     }
 
-    private Task<ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>> HandleAsync(ProcessorInput input) =>
-        input.Message is { } message ? HandleVisitAsync(message, input.ReadAt) : HandleTickAsync(input.ReadAt);
+    private Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleAsync(ProcessorBatch batch) =>
+        batch.Records.Count > 0 ? HandleRecordsAsync(batch.Records) : HandleTickAsync(batch.TickAt);
 
-    private async Task<ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>> HandleVisitAsync(CommittableMessage<byte[], byte[]> message, DateTimeOffset readAt)
+    /// <summary>
+    /// Dead-letters the invalid records and asks each partition actor to count its visits, all partitions at once.
+    /// Partition actors are looked up before the first await: the registry belongs to this stage.
+    /// </summary>
+    private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
-        var record = message.Record;
-        if (!TryValidate(record, readAt, out var visit, out var reason))
+        var outputs = new List<ProducerRecord<byte[], byte[]>>();
+        var byPartition = new Dictionary<IActorRef, List<VisitAt>>();
+        foreach (var (message, readAt) in records)
         {
-            Metrics.AddDeadLetter();
-            return ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>.Single(
-                OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, reason), message);
+            var record = message.Record;
+            if (!TryValidate(record, readAt, out var visit, out var reason))
+            {
+                Metrics.AddDeadLetter();
+                outputs.Add(OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, reason));
+                continue;
+            }
+            var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch);
+            if (!byPartition.TryGetValue(partition, out var visits))
+                byPartition[partition] = visits = [];
+            visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt));
         }
-        var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch);
-        var updated = await partition.Ask<Updated>(new CountVisit(visit.Url, visit.Timestamp, readAt), _settings.AskTimeout);
-        Metrics.AddVisit(updated.Late);
-        return Envelope(updated, message);
+        var answers = await Task.WhenAll(byPartition.Select(p => p.Key.Ask<Updated>(new CountVisits(p.Value), _settings.AskTimeout)));
+        foreach (var (answer, counted) in answers.Zip(byPartition.Values))
+        {
+            Metrics.AddVisits(counted.Count - answer.LateVisits, answer.LateVisits);
+            Add(outputs, answer);
+        }
+        return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, records);
     }
 
-    private async Task<ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>> HandleTickAsync(DateTimeOffset now)
+    private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleTickAsync(DateTimeOffset now)
     {
         var partitions = _partitions.Retain(Control.Assignment);
         var answers = await Task.WhenAll(partitions.Select(p => p.Ask<Updated>(new Tick(now), _settings.AskTimeout)));
-        return Envelope(new Updated(answers.SelectMany(a => a.Updates).ToList(), Late: false), null);
+        var outputs = new List<ProducerRecord<byte[], byte[]>>();
+        foreach (var answer in answers)
+            Add(outputs, answer);
+        return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, []);
     }
 
     /// <summary>A countable visit, or the reason the record is not one.</summary>
@@ -115,20 +140,28 @@ public sealed class VisitProcessor
         return true;
     }
 
-    private ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?> Envelope(Updated updated, CommittableMessage<byte[], byte[]>? input)
+    private void Add(List<ProducerRecord<byte[], byte[]>> outputs, Updated updated)
     {
         Metrics.AddUpdates(updated.Updates.Count);
-        return ProducerEnvelope<byte[], byte[], CommittableMessage<byte[], byte[]>?>.Multi(OutputRecords.Updates(updated.Updates), input);
+        OutputRecords.AddUpdates(outputs, updated.Updates);
     }
 
-    /// <summary>Every output of <paramref name="input"/> is acknowledged: its offset may be committed.</summary>
-    private CommittableOffset Acknowledged(CommittableMessage<byte[], byte[]> input)
+    /// <summary>Every output of <paramref name="records"/> is acknowledged: their offsets may be committed.</summary>
+    private IEnumerable<CommittableOffset> Acknowledged(IReadOnlyList<ReadRecord> records)
     {
-        if (input.Record.Message.Timestamp.Type != TimestampType.NotAvailable)
-            Metrics.RecordLatency(_clock.GetUtcNow() - input.Record.Message.Timestamp.UtcDateTime);
-        return input.CommittableOffset;
+        var now = _clock.GetUtcNow();
+        foreach (var (message, readAt) in records)
+        {
+            var timestamp = message.Record.Message.Timestamp;
+            if (timestamp.Type != TimestampType.NotAvailable)
+                Metrics.RecordLatency(now - timestamp.UtcDateTime, now - readAt);
+        }
+        return records.Select(r => r.Message.CommittableOffset);
     }
 
-    /// <summary>A consumed visit record, or a wall-clock tick when <paramref name="Message"/> is null.</summary>
-    private sealed record ProcessorInput(CommittableMessage<byte[], byte[]>? Message, DateTimeOffset ReadAt);
+    /// <summary>A consumed record and when it was read (wall clock).</summary>
+    private sealed record ReadRecord(CommittableMessage<byte[], byte[]> Message, DateTimeOffset ReadAt);
+
+    /// <summary>Consumed records, or a wall-clock tick at <paramref name="TickAt"/> when there are none.</summary>
+    private sealed record ProcessorBatch(IReadOnlyList<ReadRecord> Records, DateTimeOffset TickAt);
 }

@@ -21,7 +21,7 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var updated = Count("/store/tech/tv", T0.AddMilliseconds(305));
 
-        Assert.False(updated.Late);
+        Assert.Equal(0, updated.LateVisits);
         Assert.Equal(["30s:1", "1mn:1", "5mn:1"], updated.Updates.Select(u => $"{u.Window.Name}:{u.Count}"));
         var thirty = updated.Updates[0];
         Assert.Equal(T0.AddSeconds(-29), thirty.WindowStart);
@@ -59,7 +59,7 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
 
         var late = Count("/a", T0);
 
-        Assert.True(late.Late);
+        Assert.Equal(1, late.LateVisits);
         Assert.Empty(late.Updates);
         Assert.Equal(["/a 1mn:2", "/a 5mn:2"], Describe(Count("/a", T0.AddSeconds(241))));
     }
@@ -99,14 +99,28 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_batch_is_answered_with_the_updates_of_each_of_its_visits_in_order()
+    {
+        _partition.Tell(new CountVisits([
+            new VisitAt("/a", T0, T0), new VisitAt("/a", T0, T0), new VisitAt("/b", T0.AddSeconds(30), T0.AddSeconds(30)), new VisitAt("/a", T0.AddSeconds(-400), T0),
+        ]));
+        var updated = ExpectMsg<Updated>();
+
+        Assert.Equal(1, updated.LateVisits);
+        Assert.Equal(["/a 30s:1", "/a 1mn:1", "/a 5mn:1", "/a 30s:2", "/a 1mn:2", "/a 5mn:2", "/a 30s:0"],
+            updated.Updates.Where(u => u.Url == "/a").Select(u => $"{u.Url} {u.Window.Name}:{u.Count}"));
+        Assert.Equal(["/b 30s:1", "/b 1mn:1", "/b 5mn:1"], updated.Updates.Where(u => u.Url == "/b").Select(u => $"{u.Url} {u.Window.Name}:{u.Count}"));
+    }
+
+    [Fact]
     public void Stopping_a_partition_answers_every_request_sent_before_the_stop()
     {
         // A real mailbox (not the calling-thread one of a test actor reference), so the stop can arrive mid-gathering.
         var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance));
         Watch(partition);
 
-        partition.Tell(new CountVisit("/a", T0, T0));
-        partition.Tell(new CountVisit("/b", T0.AddSeconds(31), T0.AddSeconds(31))); // gathers from /a and /b
+        partition.Tell(new CountVisits([new VisitAt("/a", T0, T0)]));
+        partition.Tell(new CountVisits([new VisitAt("/b", T0.AddSeconds(31), T0.AddSeconds(31))])); // gathers from /a and /b
         partition.Tell(StopPartition.Instance);
 
         Assert.Equal(["/a 1mn:1", "/a 30s:1", "/a 5mn:1"], Describe(ExpectMsg<Updated>()));
@@ -118,63 +132,78 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public async Task Every_update_matches_a_naive_recount_of_what_changed_when_random_out_of_order_and_late_visits_are_pipelined(int seed)
+    public async Task Every_update_matches_a_naive_recount_of_what_changed_when_random_batches_of_out_of_order_and_late_visits_are_pipelined(int seed)
     {
         var random = new Random(seed);
         var urls = Enumerable.Range(0, 8).Select(i => $"/u{i}").ToArray();
-        var visits = new List<CountVisit>();
+        var batches = new List<List<VisitAt>>();
         var at = T0;
-        for (var i = 0; i < 600; i++)
+        for (var i = 0; i < 600;)
         {
-            at = at.AddMilliseconds(random.Next(0, 3000));
-            var eventTime = random.Next(10) switch
+            var batch = new List<VisitAt>();
+            for (var size = random.Next(1, 8); size > 0 && i < 600; size--, i++)
             {
-                0 => at.AddSeconds(-random.Next(1, 120)),   // out of order
-                1 => at.AddSeconds(-random.Next(300, 400)),  // probably late
-                _ => at,
-            };
-            visits.Add(new CountVisit(urls[random.Next(urls.Length)], eventTime, eventTime));
+                at = at.AddMilliseconds(random.Next(0, 3000));
+                var eventTime = random.Next(10) switch
+                {
+                    0 => at.AddSeconds(-random.Next(1, 120)),   // out of order
+                    1 => at.AddSeconds(-random.Next(300, 400)),  // probably late
+                    _ => at,
+                };
+                batch.Add(new VisitAt(urls[random.Next(urls.Length)], eventTime, eventTime));
+            }
+            batches.Add(batch);
         }
 
         // All requests at once, on a real mailbox: the partition actor goes on before its URL actors have answered.
         var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance));
-        var answers = await Task.WhenAll(visits.Select(v => partition.Ask<Updated>(v, TimeSpan.FromSeconds(30))));
+        var answers = await Task.WhenAll(batches.Select(b => partition.Ask<Updated>(new CountVisits(b), TimeSpan.FromSeconds(30))));
 
         var seen = new List<(string Url, long Second)>();
         var counts = new Dictionary<(string, string), int>();
         long streamSecond = long.MinValue;
-        foreach (var (visit, updated) in visits.Zip(answers))
+        foreach (var (batch, updated) in batches.Zip(answers))
         {
-            var second = visit.EventTime.ToUnixTimeSeconds();
-            var late = streamSecond != long.MinValue && second <= streamSecond - WindowSet.Default.LongestSeconds;
-            Assert.Equal(late, updated.Late);
-            if (!late)
+            var expected = new List<(string Url, string Window, int Count)>();
+            var late = 0;
+            foreach (var visit in batch)
             {
+                var second = visit.EventTime.ToUnixTimeSeconds();
+                if (streamSecond != long.MinValue && second <= streamSecond - WindowSet.Default.LongestSeconds)
+                {
+                    late++;
+                    continue;
+                }
                 seen.Add((visit.Url, second));
                 streamSecond = Math.Max(streamSecond, second);
-            }
-            var expected = new Dictionary<(string, string), int>();
-            foreach (var u in urls)
-            {
-                foreach (var window in WindowSet.Default.Windows)
+                foreach (var u in urls)
                 {
-                    var count = seen.Count(v => v.Url == u && v.Second > streamSecond - window.Seconds && v.Second <= streamSecond);
-                    // A window that the visit was added to is updated even when a visit leaving it at the same moment
-                    // leaves its count unchanged; any other (URL, window) only when its count changed.
-                    var addedTo = !late && u == visit.Url && second > streamSecond - window.Seconds;
-                    if (addedTo || count != counts.GetValueOrDefault((u, window.Name)))
-                        expected[(u, window.Name)] = count;
+                    foreach (var window in WindowSet.Default.Windows)
+                    {
+                        var count = seen.Count(v => v.Url == u && v.Second > streamSecond - window.Seconds && v.Second <= streamSecond);
+                        // A window that the visit was added to is updated even when a visit leaving it at the same moment
+                        // leaves its count unchanged; any other (URL, window) only when its count changed.
+                        var addedTo = u == visit.Url && second > streamSecond - window.Seconds;
+                        if (addedTo || count != counts.GetValueOrDefault((u, window.Name)))
+                            expected.Add((u, window.Name, count));
+                        counts[(u, window.Name)] = count;
+                    }
                 }
             }
-            Assert.Equal(expected.OrderBy(e => e.Key), updated.Updates.ToDictionary(u => (u.Url, u.Window.Name), u => u.Count).OrderBy(e => e.Key));
-            foreach (var (key, count) in expected)
-                counts[key] = count;
+            Assert.Equal(late, updated.LateVisits);
+            // Each (URL, window) gets its updates in order; different URLs' updates may interleave in any order.
+            Assert.Equal(InOrderPerKey(expected), InOrderPerKey(updated.Updates.Select(u => (u.Url, u.Window.Name, u.Count))));
         }
     }
 
+    private static List<string> InOrderPerKey(IEnumerable<(string Url, string Window, int Count)> updates) =>
+        updates.GroupBy(u => $"{u.Url} {u.Window}")
+            .Select(g => $"{g.Key}: {string.Join(",", g.Select(u => u.Count))}")
+            .Order(StringComparer.Ordinal).ToList();
+
     private Updated Count(string url, DateTimeOffset at, DateTimeOffset? arrivedAt = null)
     {
-        _partition.Tell(new CountVisit(url, at, arrivedAt ?? at));
+        _partition.Tell(new CountVisits([new VisitAt(url, at, arrivedAt ?? at)]));
         return ExpectMsg<Updated>();
     }
 
