@@ -14,17 +14,18 @@ internal static class BenchCommand
     {
         var rates = new Option<int[]>("--rates")
         {
-            Description = "Offered visit rates to try, in order (visits/s); the search stops at the first rate not sustained.",
-            DefaultValueFactory = _ => [5_000, 10_000, 20_000, 30_000, 40_000, 60_000],
+            Description = "Offered visit rates to try, in order (visits/s), for the plain clients and then the processor; each search stops at the first rate not sustained.",
+            DefaultValueFactory = _ => [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 120_000, 140_000],
             AllowMultipleArgumentsPerToken = true,
         };
         var duration = Durations.Option("--step", "How long each rate is offered (e.g. 30s). Default: 20s.");
         var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic.", DefaultValueFactory = _ => 6 };
         var urls = new Option<int>("--urls") { Description = "Catalogue pages the generator visits (Zipf-popular).", DefaultValueFactory = _ => 10_000 };
-        var ceilingVisits = new Option<int>("--ceiling-visits") { Description = "Visits consumed by the raw-client ceiling run.", DefaultValueFactory = _ => 60_000 };
+        var ceilingVisits = new Option<int>("--ceiling-visits") { Description = "Visits consumed by each drained-topic ceiling run.", DefaultValueFactory = _ => 60_000 };
         var stateUrls = new Option<int>("--state-urls") { Description = "Active URLs created to measure the state held per URL.", DefaultValueFactory = _ => 200_000 };
         var command = new Command("bench",
-            "Benchmark on the embedded broker: the raw Confluent.Kafka ceiling (consume + 3 acks=all produces per visit), the highest steady " +
+            "Benchmark on the embedded broker: the plain Confluent.Kafka ceiling (consume + 3 acks=all produces per visit) on a drained topic and at " +
+            "steady live rates, the highest steady " +
             "visit rate the processor sustains with latency percentiles, and the memory held per active URL.")
         {
             rates, duration, partitions, urls, ceilingVisits, stateUrls,
@@ -44,28 +45,41 @@ internal static class BenchCommand
             };
             var defaults = ProcessorSettings.FromConfig(HostConfig.Reference);
             using var system = ActorSystem.Create("actorvisits-bench", HostConfig.Reference);
-            Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores; windows " +
+            Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores, steps of {step.TotalSeconds:N0} s after {SustainedRate.Settling.TotalSeconds:N0} s settling; windows " +
                               string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2.");
 
-            // One ceiling run lasts about a second and varies a lot between runs on this machine: take the median of three.
-            var ceilings = new List<double>();
+            // One drained-topic run lasts about a second and varies a lot between runs on this machine: take the median of three.
+            var drained = new List<double>();
             for (var run = 0; run < 3; run++)
-                ceilings.Add(await RawCeiling.VisitsPerSecondAsync(cluster, kafka, partitionCount, parse.GetValue(ceilingVisits), stopping));
-            ceilings.Sort();
-            var ceiling = ceilings[1];
-            Console.WriteLine($"raw client ceiling: {ceiling:N0} visits/s consumed (median of {string.Join(", ", ceilings.Select(c => c.ToString("N0")))}), " +
-                              $"each with 3 records produced (acks=all) = {3 * ceiling:N0} records/s");
+                drained.Add(await RawCeiling.DrainedVisitsPerSecondAsync(cluster, kafka, partitionCount, parse.GetValue(ceilingVisits), stopping));
+            drained.Sort();
+            var drainedCeiling = drained[1];
+            Console.WriteLine($"plain clients, drained topic: {drainedCeiling:N0} visits/s consumed (median of {string.Join(", ", drained.Select(c => c.ToString("N0")))}), " +
+                              $"each with 3 records produced (acks=all) = {3 * drainedCeiling:N0} records/s");
+
+            var offered = parse.GetValue(rates)!;
+            RawRateResult? rawBest = null;
+            foreach (var rate in offered)
+            {
+                var result = await RawCeiling.SustainedAsync(cluster, kafka, partitionCount, parse.GetValue(urls), rate, step, stopping);
+                Console.WriteLine($"plain clients, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, lag at end {result.LagAtEnd:N0}" +
+                                  (result.Sustained ? "" : "  (not sustained)"));
+                if (!result.Sustained)
+                    break;
+                rawBest = result;
+            }
 
             // JIT tiering and first allocations of the actor paths would otherwise land in the first step's percentiles.
             await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), 5_000, TimeSpan.FromSeconds(10), stopping);
-            Console.WriteLine("warm-up: 10 s at 5,000 visits/s (not reported)");
+            Console.WriteLine("processor warm-up: 10 s at 5,000 visits/s (not reported)");
 
             SustainedRateResult? best = null;
-            foreach (var rate in parse.GetValue(rates)!)
+            foreach (var rate in offered)
             {
                 var result = await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), rate, step, stopping);
-                Console.WriteLine($"offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
-                                  $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms, " +
+                Console.WriteLine($"processor, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
+                                  $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
+                                  $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
                                   $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full)" +
                                   (result.Sustained ? "" : "  (not sustained)"));
                 if (!result.Sustained)
@@ -73,7 +87,12 @@ internal static class BenchCommand
                 best = result;
             }
             if (best is not null)
-                Console.WriteLine($"highest sustained rate: {best.Rate:N0} visits/s = {best.Rate / ceiling:P0} of the raw ceiling");
+            {
+                var live = rawBest is null
+                    ? "the plain clients sustained none of the rates"
+                    : $"{(double)best.Rate / rawBest.Rate:P0} of the plain clients' {(rawBest.Rate == offered[^1] ? "at least " : "")}{rawBest.Rate:N0} visits/s under the same live load";
+                Console.WriteLine($"highest sustained rate: {best.Rate:N0} visits/s = {live}, {best.Rate / drainedCeiling:P0} of the drained-topic ceiling");
+            }
 
             var perUrl = await StateFootprint.BytesPerActiveUrlAsync(system, parse.GetValue(stateUrls), stopping);
             Console.WriteLine($"state per active URL (actor, ring buffer, sums, index entry, URL string): {perUrl:N0} bytes; " +
