@@ -65,6 +65,8 @@ public sealed class VisitProcessor
             // The tick source never ends: the stream completes when the visits do.
             .Merge(ticks, eagerComplete: true)
             .SelectAsync(settings.Parallelism, processor.HandleAsync)
+            // Producing (three records per visit) runs on its own actor, beside the consuming and asking part.
+            .Async()
             .Via(KafkaProducer.FlexiFlow<byte[], byte[], IReadOnlyList<ReadRecord>>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
             .SelectMany(results => processor.Acknowledged(results.PassThrough))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
