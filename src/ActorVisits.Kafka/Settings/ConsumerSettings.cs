@@ -21,22 +21,26 @@ public sealed record ConsumerSettings<TKey, TValue>(
     /// committer sink after processing, which gives at-least-once delivery.
     /// </summary>
     public static ConsumerSettings<TKey, TValue> Create(
-        ClientConfig client, string groupId, IDeserializer<TKey> keyDeserializer, IDeserializer<TValue> valueDeserializer) =>
-        new(new ConsumerConfig(new Dictionary<string, string>(client))
+        ClientConfig client, string groupId, IDeserializer<TKey> keyDeserializer, IDeserializer<TValue> valueDeserializer)
+    {
+        var config = new ConsumerConfig(new Dictionary<string, string>(client))
         {
             GroupId = groupId,
             // Offsets are committed only after processing, by the committer sink: at-least-once.
             EnableAutoCommit = false,
             // Positions are stored by explicit commits only, never as a side effect of polling.
             EnableAutoOffsetStore = false,
-            // A group without a committed offset starts at the beginning, so nothing published before it is missed.
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            // Bounds librdkafka's own prefetch queue, the other half of the memory held under backpressure.
-            QueuedMaxMessagesKbytes = 16 * 1024,
-            // A dead member's partitions move to the survivors within 10 s (heartbeats run on librdkafka's own thread,
-            // so .NET GC pauses do not expire the session). Also bounds how long the embedded broker holds a rebalance.
-            SessionTimeoutMs = 10_000,
-        }, keyDeserializer, valueDeserializer);
+        };
+        // Defaults below; a client property given for the same key wins.
+        // A group without a committed offset starts at the beginning, so nothing published before it is missed.
+        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        // Bounds librdkafka's own prefetch queue, the other half of the memory held under backpressure.
+        config.QueuedMaxMessagesKbytes ??= 16 * 1024;
+        // A dead member's partitions move to the survivors within 10 s (heartbeats run on librdkafka's own thread,
+        // so .NET GC pauses do not expire the session). Also bounds how long the embedded broker holds a rebalance.
+        config.SessionTimeoutMs ??= 10_000;
+        return new ConsumerSettings<TKey, TValue>(config, keyDeserializer, valueDeserializer);
+    }
 
     public ConsumerSettings<TKey, TValue> WithGroupId(string groupId) =>
         this with { Config = new ConsumerConfig(new Dictionary<string, string>(Config)) { GroupId = groupId } };

@@ -15,8 +15,9 @@ public sealed record ProducerSettings<TKey, TValue>(
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Settings under which no acknowledged record is lost or duplicated by retries, and keys land where Java puts them.</summary>
-    public static ProducerSettings<TKey, TValue> Create(ClientConfig client, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer) =>
-        new(new ProducerConfig(new Dictionary<string, string>(client))
+    public static ProducerSettings<TKey, TValue> Create(ClientConfig client, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer)
+    {
+        var config = new ProducerConfig(new Dictionary<string, string>(client))
         {
             // A record is acknowledged only once every in-sync replica has it.
             Acks = Acks.All,
@@ -24,7 +25,9 @@ public sealed record ProducerSettings<TKey, TValue>(
             EnableIdempotence = true,
             // Same partition for a key as Kafka's Java client (murmur2), so one URL always lands in one partition.
             Partitioner = Partitioner.Murmur2Random,
-            // Small batching window: much higher throughput for at most 5 ms of added latency.
-            LingerMs = 5,
-        }, keySerializer, valueSerializer);
+        };
+        // Small batching window: much higher throughput for at most 5 ms of added latency. A client property wins.
+        config.LingerMs ??= 5;
+        return new ProducerSettings<TKey, TValue>(config, keySerializer, valueSerializer);
+    }
 }

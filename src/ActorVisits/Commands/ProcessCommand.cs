@@ -74,7 +74,14 @@ internal static class ProcessCommand
         }
         if (processor.Completion.IsFaulted)
         {
-            await processor.Control.ShutdownAsync();
+            try
+            {
+                await processor.Control.ShutdownAsync();
+            }
+            catch (Exception)
+            {
+                // The consumer itself may be what failed (a client property librdkafka refused); the stream's error says it.
+            }
             Console.Error.WriteLine($"Stopped on error: {processor.Completion.Exception!.GetBaseException().Message}");
             return 1;
         }
