@@ -25,11 +25,14 @@ public sealed class PartitionActor : UntypedActor
     private readonly Dictionary<string, UrlEntry> _urls = new(StringComparer.Ordinal);
     private readonly SecondIndex _visitedIn;
     private readonly Dictionary<long, Request> _inFlight = [];
+    private readonly Queue<(CountVisits Visits, IActorRef ReplyTo)> _keptWhileRebuilding = [];
     private long _lastRequest;
     private bool _stopping;
+    private bool _rebuilding;
 
-    public PartitionActor(WindowSet windows, TimeSpan idleAdvance)
+    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding)
     {
+        _rebuilding = rebuilding;
         _urlActor = UrlActor.Props(windows);
         _windows = windows;
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
@@ -39,8 +42,12 @@ public sealed class PartitionActor : UntypedActor
     /// <summary>URL actors alive; each holds at least one visit in its longest window.</summary>
     public int ActiveUrls => _urls.Count;
 
-    public static Props Props(WindowSet windows, TimeSpan idleAdvance) =>
-        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance));
+    /// <summary>
+    /// With <paramref name="rebuilding"/>, the actor first takes <see cref="ReplayVisits"/> until <see cref="ReplayDone"/>,
+    /// keeping the <see cref="CountVisits"/> requests that arrive meanwhile, and answers ticks with nothing.
+    /// </summary>
+    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false) =>
+        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding));
 
     // A URL actor fails only on a bug; its counts cannot be rebuilt here, so the failure goes up instead of a silent reset.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
@@ -52,13 +59,31 @@ public sealed class PartitionActor : UntypedActor
             case UrlChanged changed:
                 Gather(changed);
                 break;
+            case ReplayVisits replay:
+                Count(replay.Visits, Sender, quiet: true);
+                break;
+            case ReplayDone:
+                _rebuilding = false;
+                while (_keptWhileRebuilding.TryDequeue(out var kept))
+                    Count(kept.Visits.Visits, kept.ReplyTo, quiet: false);
+                break;
+            case CountVisits visits when _rebuilding:
+                _keptWhileRebuilding.Enqueue((visits, Sender));
+                break;
             case CountVisits visits:
-                Count(visits);
+                Count(visits.Visits, Sender, quiet: false);
+                break;
+            case Tick when _rebuilding:
+                Sender.Tell(Updated.Nothing);
                 break;
             case Tick tick:
                 IdleAdvance(tick);
                 break;
             case StopPartition:
+                // Revoked before its state was rebuilt: what was kept is answered with nothing rather than counted on a
+                // partial state (its offsets belong to a revoked assignment and are never committed).
+                while (_keptWhileRebuilding.TryDequeue(out var kept))
+                    kept.ReplyTo.Tell(Updated.Nothing);
                 _stopping = true;
                 StopWhenAnswered();
                 break;
@@ -68,10 +93,10 @@ public sealed class PartitionActor : UntypedActor
         }
     }
 
-    private void Count(CountVisits visits)
+    private void Count(IReadOnlyList<VisitAt> visits, IActorRef replyTo, bool quiet)
     {
-        var request = Begin(Sender);
-        foreach (var visit in visits.Visits)
+        var request = Begin(replyTo, quiet);
+        foreach (var visit in visits)
         {
             var second = visit.EventTime.ToUnixTimeSeconds();
             var before = _clock.Now;
@@ -102,7 +127,7 @@ public sealed class PartitionActor : UntypedActor
             Sender.Tell(Updated.Nothing);
             return;
         }
-        var request = Begin(Sender);
+        var request = Begin(Sender, quiet: false);
         Advance(before!.Value, _clock.Now!.Value, except: null, request);
         Send(request);
     }
@@ -122,9 +147,9 @@ public sealed class PartitionActor : UntypedActor
             Complete(request);
     }
 
-    private Request Begin(IActorRef replyTo)
+    private Request Begin(IActorRef replyTo, bool quiet)
     {
-        var request = new Request(++_lastRequest, replyTo);
+        var request = new Request(++_lastRequest, replyTo, quiet);
         _inFlight[request.Id] = request;
         return request;
     }
@@ -145,7 +170,7 @@ public sealed class PartitionActor : UntypedActor
     {
         foreach (var url in request.Touched)
         {
-            url.Actor.Tell(new ApplySteps(url.Url, url.Staged!, request.Id));
+            url.Actor.Tell(new ApplySteps(url.Url, url.Staged!, request.Id, request.Quiet));
             url.Staged = null;
             url.LastRequest = request.Id;
         }
@@ -185,11 +210,14 @@ public sealed class PartitionActor : UntypedActor
     }
 
     /// <summary>A request being answered: who asked, the URL actors still to answer, and what they answered so far.</summary>
-    private sealed class Request(long id, IActorRef replyTo)
+    private sealed class Request(long id, IActorRef replyTo, bool quiet)
     {
         public long Id { get; } = id;
 
         public IActorRef ReplyTo { get; } = replyTo;
+
+        /// <summary>A replay: the URL actors count without answering updates.</summary>
+        public bool Quiet { get; } = quiet;
 
         /// <summary>URL actors with steps staged for this request, until it is sent.</summary>
         public List<UrlEntry> Touched { get; } = [];

@@ -24,13 +24,14 @@ public sealed class UrlActor(WindowSet windows) : UntypedActor
             return;
         }
         _counts ??= new UrlWindows(windows, apply.Steps[0].Now);
-        var updates = new List<WindowUpdate>(windows.Count * apply.Steps.Count);
+        var updates = new List<WindowUpdate>(apply.Quiet ? 0 : windows.Count * apply.Steps.Count);
         foreach (var step in apply.Steps)
         {
             var changed = _counts.AdvanceTo(step.Now);
             if (step.HasVisit)
                 changed |= _counts.Add(step.Second);
-            WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed);
+            if (!apply.Quiet)
+                WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed);
         }
         Sender.Tell(new UrlChanged(apply.Url, updates, _counts.IsEmpty, apply.Request));
     }

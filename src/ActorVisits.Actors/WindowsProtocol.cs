@@ -14,6 +14,18 @@ public static class WindowsProtocol
     /// </summary>
     public sealed record CountVisits(IReadOnlyList<VisitAt> Visits);
 
+    /// <summary>
+    /// Visits read again from before the committed offset, counted into the windows without any update: rebuilding a
+    /// partition's state after an assignment. Answered with an <see cref="Updated"/> without updates.
+    /// </summary>
+    public sealed record ReplayVisits(IReadOnlyList<VisitAt> Visits);
+
+    /// <summary>The replay is over: the partition actor goes on with the requests it kept while rebuilding, in order.</summary>
+    public sealed record ReplayDone
+    {
+        public static ReplayDone Instance { get; } = new();
+    }
+
     /// <summary>Wall-clock tick: an idle, live partition moves its stream time to <paramref name="WallNow"/>.</summary>
     public sealed record Tick(DateTimeOffset WallNow);
 
@@ -37,9 +49,9 @@ public static class WindowsProtocol
 
     /// <summary>
     /// To a URL actor: apply <paramref name="Steps"/> in order, each moving the clock and perhaps counting a visit.
-    /// The first message a URL actor gets starts with a visit.
+    /// The first message a URL actor gets starts with a visit. <paramref name="Quiet"/> (a replay): answer without updates.
     /// </summary>
-    internal sealed record ApplySteps(string Url, IReadOnlyList<WindowStep> Steps, long Request);
+    internal sealed record ApplySteps(string Url, IReadOnlyList<WindowStep> Steps, long Request, bool Quiet);
 
     /// <summary>
     /// A URL actor's answer to the partition actor's <paramref name="Request"/>; <paramref name="Empty"/> when all its

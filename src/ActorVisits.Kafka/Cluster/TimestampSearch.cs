@@ -27,7 +27,8 @@ internal static class TimestampSearch
         return new TopicPartitionOffset(partition, low);
     }
 
-    private static (long Offset, long TimestampMs) ReadAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout)
+    /// <summary>The first record at or after <paramref name="offset"/>: its offset and timestamp. Leaves the partition assigned.</summary>
+    public static (long Offset, long TimestampMs) ReadAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout)
     {
         consumer.Assign(new TopicPartitionOffset(partition, offset));
         var deadline = DateTime.UtcNow + timeout;

@@ -16,6 +16,9 @@ internal sealed class ConfigReader(Config config, string section)
         return value > 0 ? value : throw Invalid(key, $"must be a positive whole number (got {value})");
     }
 
+    /// <summary>on/off, true/false or yes/no.</summary>
+    public bool Boolean(string key) => Read(key, path => config.GetBoolean(path));
+
     public TimeSpan PositiveDuration(string key)
     {
         var value = Read(key, path => config.GetTimeSpan(path, null, allowInfinite: false));

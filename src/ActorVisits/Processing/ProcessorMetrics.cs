@@ -9,6 +9,9 @@ public sealed class ProcessorMetrics
     private long _late;
     private long _deadLettered;
     private long _updates;
+    private long _rebuilds;
+    private long _replayed;
+    private long _rebuildTicks;
     private LongConcurrentHistogram _latency = NewHistogram();
     private LongConcurrentHistogram _processingLatency = NewHistogram();
 
@@ -36,13 +39,30 @@ public sealed class ProcessorMetrics
     /// </summary>
     public TimeSpan ProcessingLatency(double percentile) => Percentile(Volatile.Read(ref _processingLatency), percentile);
 
+    /// <summary>Partitions whose windows were rebuilt by replay after an assignment.</summary>
+    public long Rebuilds => Interlocked.Read(ref _rebuilds);
+
+    /// <summary>Records read again to rebuild windows.</summary>
+    public long Replayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>Time spent replaying, summed over the partitions (they rebuild in parallel).</summary>
+    public TimeSpan RebuildTime => TimeSpan.FromTicks(Interlocked.Read(ref _rebuildTicks));
+
     public override string ToString() =>
-        $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}";
+        $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}" +
+        (Rebuilds == 0 ? "" : $", {Rebuilds:N0} partitions rebuilt from {Replayed:N0} records in {RebuildTime.TotalSeconds:N1} s");
 
     internal void AddVisits(int counted, int late)
     {
         Interlocked.Add(ref _visits, counted);
         Interlocked.Add(ref _late, late);
+    }
+
+    internal void AddRebuild(long replayed, TimeSpan took)
+    {
+        Interlocked.Increment(ref _rebuilds);
+        Interlocked.Add(ref _replayed, replayed);
+        Interlocked.Add(ref _rebuildTicks, took.Ticks);
     }
 
     internal void AddDeadLetter() => Interlocked.Increment(ref _deadLettered);

@@ -16,6 +16,8 @@ public sealed record ProcessorSettings(
     TimeSpan AskTimeout,
     int Parallelism,
     int MaxBatch,
+    bool Rebuild,
+    TimeSpan RebuildMargin,
     AutoOffsetReset StartFrom)
 {
     public const string Section = "actorvisits.processor";
@@ -34,6 +36,8 @@ public sealed record ProcessorSettings(
             processor.PositiveDuration("ask-timeout"),
             processor.PositiveInt("parallelism"),
             processor.PositiveInt("max-batch"),
+            processor.Boolean("rebuild"),
+            processor.PositiveDuration("rebuild-margin"),
             processor.String("start-from") switch
             {
                 "earliest" => AutoOffsetReset.Earliest,

@@ -25,11 +25,11 @@ public sealed class VisitProcessor
     private readonly TimeProvider _clock;
     private readonly PartitionRegistry _partitions;
 
-    private VisitProcessor(IActorRefFactory actors, ProcessorSettings settings, TimeProvider clock)
+    private VisitProcessor(IActorRefFactory actors, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock)
     {
         _settings = settings;
         _clock = clock;
-        _partitions = new PartitionRegistry(actors, settings);
+        _partitions = new PartitionRegistry(actors, settings, new PartitionRebuild(kafka, settings, Metrics));
     }
 
     public ProcessorMetrics Metrics { get; } = new();
@@ -43,7 +43,7 @@ public sealed class VisitProcessor
     /// <summary>Starts processing; the group resumes from its committed offsets (or <c>start-from</c> without any).</summary>
     public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null)
     {
-        var processor = new VisitProcessor(system, settings, clock ?? TimeProvider.System);
+        var processor = new VisitProcessor(system, kafka, settings, clock ?? TimeProvider.System);
         var materializer = system.Materializer();
         var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray);
         consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
@@ -79,27 +79,31 @@ public sealed class VisitProcessor
 
     /// <summary>
     /// Dead-letters the invalid records and asks each partition actor to count its visits, all partitions at once.
-    /// Partition actors are looked up before the first await: the registry belongs to this stage.
+    /// Partition actors are looked up and asked before the first await: the registry belongs to this stage, and each
+    /// partition actor must get its requests in stream order. A partition still rebuilding keeps the request until its
+    /// replay is done, so that ask has no time limit; a failed rebuild fails the stream.
     /// </summary>
     private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
         var outputs = new List<ProducerRecord<byte[], byte[]>>();
-        var byPartition = new Dictionary<IActorRef, List<VisitAt>>();
+        var byPartition = new Dictionary<PartitionHandle, List<VisitAt>>();
         foreach (var (message, readAt) in records)
         {
             var record = message.Record;
-            if (!TryValidate(record, readAt, out var visit, out var reason))
+            if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, out var visit, out var reason))
             {
                 Metrics.AddDeadLetter();
                 outputs.Add(OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, reason));
                 continue;
             }
-            var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch);
+            var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
             if (!byPartition.TryGetValue(partition, out var visits))
                 byPartition[partition] = visits = [];
             visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt));
         }
-        var answers = await Task.WhenAll(byPartition.Select(p => p.Key.Ask<Updated>(new CountVisits(p.Value), _settings.AskTimeout)));
+        var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
+        await Task.WhenAll(byPartition.Keys.Select(p => p.Ready));
+        var answers = await Task.WhenAll(asks);
         foreach (var (answer, counted) in answers.Zip(byPartition.Values))
         {
             Metrics.AddVisits(counted.Count - answer.LateVisits, answer.LateVisits);
@@ -116,30 +120,6 @@ public sealed class VisitProcessor
         foreach (var answer in answers)
             Add(outputs, answer);
         return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, []);
-    }
-
-    /// <summary>A countable visit, or the reason the record is not one.</summary>
-    private bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, out Visit visit, out string reason)
-    {
-        visit = null!;
-        if (record.Message.Value is null)
-        {
-            reason = "no value";
-            return false;
-        }
-        if (!VisitJson.TryParse(record.Message.Value, out var parsed, out var error))
-        {
-            reason = error!;
-            return false;
-        }
-        if (parsed!.Timestamp > readAt + _settings.MaxFutureSkew)
-        {
-            reason = $"timestamp more than {_settings.MaxFutureSkew.TotalSeconds:0} s ahead of the wall clock";
-            return false;
-        }
-        visit = parsed;
-        reason = "";
-        return true;
     }
 
     private void Add(List<ProducerRecord<byte[], byte[]>> outputs, Updated updated)

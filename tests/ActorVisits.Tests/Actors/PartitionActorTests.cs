@@ -113,6 +113,35 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_rebuilding_partition_counts_replayed_visits_silently_and_keeps_live_requests_until_the_replay_is_done()
+    {
+        var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance, rebuilding: true));
+
+        partition.Tell(new CountVisits([new VisitAt("/a", T0.AddSeconds(2), T0)]));   // live, kept
+        partition.Tell(new Tick(T0.AddMinutes(1)));
+        Assert.Empty(ExpectMsg<Updated>().Updates);                                    // ticks are not kept
+        partition.Tell(new ReplayVisits([new VisitAt("/a", T0, T0), new VisitAt("/a", T0.AddSeconds(1), T0)]));
+        Assert.Empty(ExpectMsg<Updated>().Updates);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));                                   // the live request waits for the replay
+        partition.Tell(ReplayDone.Instance);
+
+        Assert.Equal(["/a 1mn:3", "/a 30s:3", "/a 5mn:3"], Describe(ExpectMsg<Updated>()));
+    }
+
+    [Fact]
+    public void A_partition_stopped_while_rebuilding_answers_what_it_kept_with_nothing()
+    {
+        var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance, rebuilding: true));
+        Watch(partition);
+
+        partition.Tell(new CountVisits([new VisitAt("/a", T0, T0)]));
+        partition.Tell(StopPartition.Instance);
+
+        Assert.Empty(ExpectMsg<Updated>().Updates);
+        ExpectTerminated(partition);
+    }
+
+    [Fact]
     public void Stopping_a_partition_answers_every_request_sent_before_the_stop()
     {
         // A real mailbox (not the calling-thread one of a test actor reference), so the stop can arrive mid-gathering.

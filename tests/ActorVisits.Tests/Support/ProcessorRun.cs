@@ -54,6 +54,14 @@ public sealed class ProcessorRun
         }, within, () => "input committed to its end: " + string.Join(", ", lags.Select(p => $"p{p.Partition} lag {p.Lag}")));
     }
 
+    /// <summary>Records of the input topic the group has not committed.</summary>
+    public long Lag() =>
+        Kafka.Cluster.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
+
+    /// <summary>Records of the input topic the group has committed, over all partitions.</summary>
+    public long Committed() =>
+        Kafka.Cluster.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Committed ?? 0);
+
     public Task StopAsync(VisitProcessor processor) =>
         Eventually.CompletesAsync(processor.Control.DrainAndShutdownAsync(processor.Completion), TimeSpan.FromSeconds(30), "drain and shutdown");
 }

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using ActorVisits.Configuration;
+using ActorVisits.Kafka;
+using ActorVisits.Kafka.Cluster;
+using Akka.Actor;
+using Confluent.Kafka;
+using static ActorVisits.Actors.WindowsProtocol;
+
+namespace ActorVisits.Processing;
+
+/// <summary>
+/// Rebuilds a newly assigned partition's windows from Kafka, the only store: reads again the records from about one
+/// longest window plus <c>rebuild-margin</c> (by record timestamp) before the committed offset up to it, counts them into
+/// the partition actor without producing anything, then lets the actor go on with the live records it kept meanwhile.
+/// </summary>
+internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings settings, ProcessorMetrics metrics)
+{
+    private const int BatchSize = 500;
+    private const int BatchesInFlight = 4;
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Replays on a dedicated thread into <paramref name="partition"/>, which was created rebuilding. The task completes
+    /// once the actor has all the replayed visits, or quietly when <paramref name="cancel"/> fires (the partition was
+    /// revoked); it fails only when the records cannot be read.
+    /// </summary>
+    public Task StartAsync(TopicPartition topicPartition, long committedOffset, IActorRef partition, CancellationToken cancel) =>
+        Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                Replay(topicPartition, committedOffset, partition, cancel);
+                partition.Tell(ReplayDone.Instance);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // Revoked: the partition actor is being stopped and answers what it kept with nothing.
+            }
+        }, cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default).ContinueWith(
+            replay => replay.IsCanceled ? Task.CompletedTask : replay, TaskScheduler.Default).Unwrap();
+
+    private void Replay(TopicPartition topicPartition, long committedOffset, IActorRef partition, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var consumerSettings = kafka.Consumer($"{settings.GroupId}.rebuild", Deserializers.ByteArray, Deserializers.ByteArray);
+        // Only records that exist are read: no reason to let a broker hold a fetch for more (the embedded one always does).
+        consumerSettings.Config.FetchWaitMaxMs = 10;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerSettings.Config).SetLogHandler(KafkaLog.For(consumerSettings.Config)).Build();
+        var logStart = consumer.QueryWatermarkOffsets(topicPartition, ReadTimeout).Low.Value;
+        if (committedOffset <= logStart)
+            return;
+        var lastCommitted = PartitionHistory.TimestampAt(consumer, topicPartition, committedOffset - 1, ReadTimeout);
+        var replayFrom = lastCommitted - TimeSpan.FromSeconds(settings.Windows.LongestSeconds) - settings.RebuildMargin;
+        var from = Math.Max(logStart, PartitionHistory.FirstOffsetAtOrAfter(consumer, topicPartition, replayFrom, ReadTimeout));
+        consumer.Assign(new TopicPartitionOffset(topicPartition, from));
+
+        var answers = new Queue<Task>();
+        var batch = new List<VisitAt>(BatchSize);
+        long replayed = 0;
+        void Send()
+        {
+            if (batch.Count == 0)
+                return;
+            if (answers.Count == BatchesInFlight)
+                answers.Dequeue().Wait(cancel);
+            answers.Enqueue(partition.Ask<Updated>(new ReplayVisits(batch), settings.AskTimeout, cancel));
+            batch = new List<VisitAt>(BatchSize);
+        }
+
+        for (var next = from; next < committedOffset;)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (record is null)
+                continue;
+            if (record.Offset.Value >= committedOffset)
+                break;
+            next = record.Offset.Value + 1;
+            replayed++;
+            var now = DateTimeOffset.UtcNow;
+            // Dead letters were written when the record was first read; a replay only counts.
+            if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, out var visit, out _))
+                batch.Add(new VisitAt(visit.Url, visit.Timestamp, now));
+            if (batch.Count == BatchSize)
+                Send();
+        }
+        Send();
+        while (answers.TryDequeue(out var answer))
+            answer.Wait(cancel);
+        metrics.AddRebuild(replayed, clock.Elapsed);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace ActorVisits.Tests.Support;
+
+/// <summary>The real `actorvisits process` command in a child process, configured for one <see cref="ProcessorRun"/>.</summary>
+public sealed class ChildProcessor : IDisposable
+{
+    private readonly Process _process;
+    private readonly string _config;
+
+    private ChildProcessor(Process process, string config)
+    {
+        _process = process;
+        _config = config;
+        StandardError = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEndAsync();
+    }
+
+    public Task<string> StandardError { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the processor on <paramref name="run"/>'s topics and group; <paramref name="arguments"/> are added to the command line.</summary>
+    public static ChildProcessor Start(ProcessorRun run, params string[] arguments)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"actorvisits-{Guid.NewGuid():N}.conf");
+        var windows = string.Join("\n", run.Settings.Windows.Windows.Select(w => $"{w.Name} {{ length = {w.Seconds}s, topic = \"{w.Topic}\" }}"));
+        File.WriteAllText(config, $$"""
+            actorvisits.processor {
+              group-id = "{{run.Settings.GroupId}}"
+              input-topic = "{{run.Settings.InputTopic}}"
+              dead-letter-topic = "{{run.Settings.DeadLetterTopic}}"
+              windows { {{windows}} }
+            }
+            """);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "actorvisits.dll"), "process", "-b", run.Kafka.Cluster.BootstrapServers, "--config", config },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return new ChildProcessor(Process.Start(start)!, config);
+    }
+
+    public void Signal(string signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
+
+    public Task WaitForExitAsync() => _process.WaitForExitAsync();
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+        File.Delete(_config);
+    }
+}
