@@ -22,13 +22,14 @@ internal static class BenchCommand
         var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic.", DefaultValueFactory = _ => 6 };
         var urls = new Option<int>("--urls") { Description = "Catalogue pages the generator visits (Zipf-popular).", DefaultValueFactory = _ => 10_000 };
         var ceilingVisits = new Option<int>("--ceiling-visits") { Description = "Visits consumed by each drained-topic ceiling run.", DefaultValueFactory = _ => 60_000 };
+        var rebuildVisits = new Option<int>("--rebuild-visits") { Description = "Visits replayed to measure how fast windows are rebuilt.", DefaultValueFactory = _ => 300_000 };
         var stateUrls = new Option<int>("--state-urls") { Description = "Active URLs created to measure the state held per URL.", DefaultValueFactory = _ => 200_000 };
         var command = new Command("bench",
             "Benchmark on the embedded broker: the plain Confluent.Kafka ceiling (consume + 3 acks=all produces per visit) on a drained topic and at " +
             "steady live rates, the highest steady " +
-            "visit rate the processor sustains with latency percentiles, and the memory held per active URL.")
+            "visit rate the processor sustains with latency percentiles, how fast windows are rebuilt by replay, and the memory held per active URL.")
         {
-            rates, duration, partitions, urls, ceilingVisits, stateUrls,
+            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls,
         };
         command.SetAction(async (parse, stopping) =>
         {
@@ -93,6 +94,10 @@ internal static class BenchCommand
                     : $"{(double)best.Rate / rawBest.Rate:P0} of the plain clients' {(rawBest.Rate == offered[^1] ? "at least " : "")}{rawBest.Rate:N0} visits/s under the same live load";
                 Console.WriteLine($"highest sustained rate: {best.Rate:N0} visits/s = {live}, {best.Rate / drainedCeiling:P0} of the drained-topic ceiling");
             }
+
+            var (replayed, took) = await RebuildSpeed.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(rebuildVisits), stopping);
+            Console.WriteLine($"rebuild: {partitionCount} partitions replayed {replayed:N0} records in {took.TotalSeconds:N2} s = " +
+                              $"{took.TotalSeconds * 100_000 / replayed:N2} s per 100,000 records");
 
             var perUrl = await StateFootprint.BytesPerActiveUrlAsync(system, parse.GetValue(stateUrls), stopping);
             Console.WriteLine($"state per active URL (actor, ring buffer, sums, index entry, URL string): {perUrl:N0} bytes; " +

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using ActorVisits.Actors;
+using ActorVisits.Configuration;
+using ActorVisits.Generation;
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Processing;
+using Akka.Actor;
+using Confluent.Kafka;
+
+namespace ActorVisits.Benchmarking;
+
+/// <summary>How fast a partition's windows are rebuilt: every partition of a filled topic replayed at once, as after a restart.</summary>
+internal static class RebuildSpeed
+{
+    public static async Task<(long Replayed, TimeSpan Took)> MeasureAsync(
+        ActorSystem system, IKafkaCluster cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int records,
+        CancellationToken stopping)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var settings = defaults with { GroupId = $"rebuild-{suffix}", InputTopic = $"rebuild-visits-{suffix}" };
+        await cluster.EnsureTopicsAsync([new TopicSpec(settings.InputTopic, partitions, 3)], stopping);
+        await VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
+            new GeneratorOptions(settings.InputTopic, 0, records, null, urls, 1), null, stopping);
+        var ends = await cluster.DescribeGroupOffsetsAsync(settings.GroupId, settings.InputTopic, stopping);
+
+        var metrics = new ProcessorMetrics();
+        var rebuild = new PartitionRebuild(kafka, settings, metrics);
+        var clock = Stopwatch.StartNew();
+        // As if the group had committed every record: each partition replays up to its end.
+        await Task.WhenAll(ends.Select(async end =>
+        {
+            var partition = system.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, rebuilding: true));
+            await rebuild.StartAsync(new TopicPartition(settings.InputTopic, end.Partition), end.End, partition, stopping);
+            partition.Tell(WindowsProtocol.StopPartition.Instance);
+        }));
+        return (metrics.Replayed, clock.Elapsed);
+    }
+}
