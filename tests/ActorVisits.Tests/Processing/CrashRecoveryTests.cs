@@ -1,6 +1,4 @@
-using ActorVisits.Entities.Windows;
 using ActorVisits.Tests.Support;
-using Confluent.Kafka;
 
 namespace ActorVisits.Tests.Processing;
 
@@ -11,8 +9,6 @@ namespace ActorVisits.Tests.Processing;
 [Collection(KafkaCollection.Name)]
 public sealed class CrashRecoveryTests(EmbeddedKafkaFixture kafka)
 {
-    // A member killed without leaving stays in the group until its session times out; the next one waits for that.
-    private static readonly string[] QuickSessions = ["-X", "session.timeout.ms=2000", "-X", "heartbeat.interval.ms=300"];
 
     [Fact]
     public async Task Killed_three_times_at_random_moments_then_run_to_the_end_the_final_counts_equal_a_recount()
@@ -25,7 +21,7 @@ public sealed class CrashRecoveryTests(EmbeddedKafkaFixture kafka)
 
         for (var kill = 0; kill < 3; kill++)
         {
-            using var child = ChildProcessor.Start(run, QuickSessions);
+            using var child = ChildProcessor.Start(run, ChildProcessor.QuickSessions);
             var killAt = Math.Min(run.Committed() + random.Next(500, 4_000), input.Records.Count - 1_000);
             await Eventually.HoldsAsync(() => !child.HasExited && run.Committed() >= killAt, TimeSpan.FromSeconds(60),
                 () => $"the child processor committed {killAt} records (committed {run.Committed()}, exited: {child.HasExited})");
@@ -35,7 +31,7 @@ public sealed class CrashRecoveryTests(EmbeddedKafkaFixture kafka)
         }
         var partitionOf = await producing;
         string summary;
-        using (var last = ChildProcessor.Start(run, QuickSessions))
+        using (var last = ChildProcessor.Start(run, ChildProcessor.QuickSessions))
         {
             await Eventually.HoldsAsync(() => !last.HasExited && run.Lag() == 0, TimeSpan.FromSeconds(90), "the last child processor caught up");
             last.Signal("TERM");
@@ -43,24 +39,7 @@ public sealed class CrashRecoveryTests(EmbeddedKafkaFixture kafka)
             summary = await last.StandardError;
         }
 
-        var expected = Reference.Recount(input, partitionOf, run.Settings.Windows);
-        var truth = new TrueCounts(input);
-        foreach (var window in run.Settings.Windows.Windows)
-        {
-            var updates = TestRecords.ReadAll(kafka.Client, window.Topic, TimeSpan.FromSeconds(60)).Select(Parse).ToList();
-            // A visit counted twice (replayed and read again live) would show as a count above the truth.
-            Assert.All(updates, u => Assert.True(u.Count <= truth.Of(u.Url, u.WindowEnd, window.Seconds),
-                $"{u.Url} {window.Name} ending {u.WindowEnd:O}: {u.Count} is more than the visits in that window"));
-            var last = updates.GroupBy(u => u.Url).ToDictionary(g => g.Key, g => g.MaxBy(u => u.Offset).Count);
-            var expectedLast = expected.Where(e => e.Key.Window == window.Name).ToDictionary(e => e.Key.Url, e => e.Value);
-            Assert.Equal(expectedLast.OrderBy(e => e.Key, StringComparer.Ordinal), last.OrderBy(e => e.Key, StringComparer.Ordinal));
-        }
+        FinalCounts.AssertEqualRecount(kafka, run, input, partitionOf);
         Assert.Contains("partitions rebuilt from", summary);
-    }
-
-    private static (string Url, int Count, DateTimeOffset WindowEnd, long Offset) Parse(ConsumeResult<string, byte[]> record)
-    {
-        Assert.True(WindowUpdateJson.TryParse(record.Message.Value, out var url, out _, out var count, out var windowEnd));
-        return (url, count, windowEnd, record.Offset.Value);
     }
 }
