@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Stages;
 using Confluent.Kafka;
 
@@ -31,6 +32,9 @@ public interface IConsumerControl
 
     /// <summary>Partitions this consumer is assigned now.</summary>
     IReadOnlyCollection<TopicPartition> Assignment { get; }
+
+    /// <summary>Partitions this consumer is assigned now, with their assignment epoch and committed offset.</summary>
+    IReadOnlyList<AssignedPartition> AssignedPartitions { get; }
 
     ConsumerMetrics Metrics { get; }
 }

@@ -87,6 +87,8 @@ internal sealed class CommittableSourceStage<TKey, TValue>(ConsumerSettings<TKey
 
         public IReadOnlyCollection<TopicPartition> Assignment => _worker.Assignment;
 
+        public IReadOnlyList<AssignedPartition> AssignedPartitions => _worker.AssignedPartitions;
+
         public ConsumerMetrics Metrics => _worker.Metrics;
     }
 }

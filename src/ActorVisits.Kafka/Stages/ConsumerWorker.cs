@@ -17,8 +17,11 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private readonly ConcurrentQueue<CommittableMessage<TKey, TValue>> _buffer = new();
     private readonly ConcurrentQueue<CommitRequest> _commitRequests = new();
     private readonly ConcurrentDictionary<TopicPartition, long> _assignmentEpochs = new();
+    private readonly ConcurrentDictionary<TopicPartition, AssignedPartition> _assigned = new();
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
+    private static readonly TimeSpan CommittedTimeout = TimeSpan.FromSeconds(10);
+
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private IConsumer<TKey, TValue>? _consumer;
@@ -40,6 +43,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     /// <summary>Partitions assigned right now.</summary>
     public IReadOnlyCollection<TopicPartition> Assignment => _assignmentEpochs.Keys.ToList();
+
+    /// <summary>Partitions assigned right now, with their epoch and the committed offset they were assigned at.</summary>
+    public IReadOnlyList<AssignedPartition> AssignedPartitions => _assigned.Values.ToList();
 
     /// <summary>Completes once the consumer has left its group and closed.</summary>
     public Task Closed => _closed.Task;
@@ -179,11 +185,30 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
-    private void OnAssigned(IEnumerable<TopicPartition> partitions)
+    private void OnAssigned(List<TopicPartition> partitions)
     {
+        var committed = CommittedOffsets(partitions);
         foreach (var partition in partitions)
-            _assignmentEpochs[partition] = Interlocked.Increment(ref _nextEpoch);
+        {
+            var epoch = Interlocked.Increment(ref _nextEpoch);
+            _assignmentEpochs[partition] = epoch;
+            _assigned[partition] = new AssignedPartition(partition, epoch, committed.GetValueOrDefault(partition));
+        }
         Metrics.Rebalances++;
+    }
+
+    /// <summary>The group's committed offsets of newly assigned partitions; none when they cannot be read (they are only a hint).</summary>
+    private Dictionary<TopicPartition, long?> CommittedOffsets(List<TopicPartition> partitions)
+    {
+        try
+        {
+            return _consumer!.Committed(partitions, CommittedTimeout)
+                .ToDictionary(p => p.TopicPartition, p => p.Offset.IsSpecial ? (long?)null : p.Offset.Value);
+        }
+        catch (KafkaException)
+        {
+            return [];
+        }
     }
 
     private void OnRevoked(IEnumerable<TopicPartition> partitions, bool commitPending)
@@ -194,6 +219,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         foreach (var partition in partitions)
         {
             _assignmentEpochs.TryRemove(partition, out _);
+            _assigned.TryRemove(partition, out _);
             _paused.Remove(partition);
             _nextOffsets.Remove(partition);
         }

@@ -112,9 +112,19 @@ public sealed class VisitProcessor
         return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, records);
     }
 
+    /// <summary>
+    /// Asks every assigned partition's actor to follow the wall clock if idle. A partition assigned with a committed
+    /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart.
+    /// </summary>
     private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleTickAsync(DateTimeOffset now)
     {
-        var partitions = _partitions.Retain(Control.Assignment);
+        var assigned = Control.AssignedPartitions;
+        foreach (var partition in assigned)
+        {
+            if (partition.CommittedOffset is { } committed)
+                _partitions.For(partition.Partition, partition.Epoch, committed);
+        }
+        var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
         var answers = await Task.WhenAll(partitions.Select(p => p.Ask<Updated>(new Tick(now), _settings.AskTimeout)));
         var outputs = new List<ProducerRecord<byte[], byte[]>>();
         foreach (var answer in answers)

@@ -2,7 +2,7 @@ using System.Text;
 using ActorVisits.Configuration;
 using ActorVisits.Entities;
 using ActorVisits.Entities.Windows;
-using ActorVisits.Kafka.Settings;
+using ActorVisits.Processing;
 using ActorVisits.Tests.Support;
 using Confluent.Kafka;
 
@@ -67,6 +67,42 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
         Assert.Equal(input.Valid.Count, first.Metrics.Visits + first.Metrics.Late + second.Metrics.Visits + second.Metrics.Late);
         Assert.Equal(input.Bad.Count, first.Metrics.DeadLettered + second.Metrics.DeadLettered);
     }
+
+    [Fact]
+    public async Task A_partition_without_new_records_after_a_restart_is_rebuilt_and_its_counts_still_decay_to_zero()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, Partitions);
+        var twentySeconds = new WindowSpec("20s", 20, await kafka.NewTopicAsync(Partitions, "out-20s"));
+        var settings = run.Settings with
+        {
+            Windows = new WindowSet([new WindowSpec("5s", 5, await kafka.NewTopicAsync(Partitions, "out-5s")), twentySeconds]),
+            IdleAdvance = TimeSpan.FromSeconds(1),
+            TickInterval = TimeSpan.FromMilliseconds(250),
+        };
+        TestRecords.ProduceVisits(kafka.Client, settings.InputTopic, 400); // live: timestamped now
+        var first = VisitProcessor.Start(Sys, run.KafkaSettings, settings);
+        await run.CaughtUpAsync(first, TimeSpan.FromSeconds(60));
+        await run.StopAsync(first);
+        Assert.Contains(LastCounts(twentySeconds.Topic).Values, count => count > 0);
+
+        // No record arrives after the restart: only the assignment can bring the windows back, and with them the decay.
+        var second = VisitProcessor.Start(Sys, run.KafkaSettings, settings);
+        try
+        {
+            await Eventually.HoldsAsync(() => LastCounts(twentySeconds.Topic).Values.All(count => count == 0), TimeSpan.FromSeconds(60),
+                () => "every URL's 20 s window decayed to zero: " + string.Join(", ", LastCounts(twentySeconds.Topic).Where(c => c.Value > 0).Select(c => $"{c.Key}={c.Value}")));
+            Assert.Equal(0, second.Metrics.Visits);
+            Assert.True(second.Metrics.Rebuilds > 0);
+        }
+        finally
+        {
+            await run.StopAsync(second);
+        }
+    }
+
+    private Dictionary<string, int> LastCounts(string topic) =>
+        TestRecords.ReadAll(kafka.Client, topic, TimeSpan.FromSeconds(30)).Select(r => (Record: r, Update: Parse(r)))
+            .GroupBy(u => u.Update.Url).ToDictionary(g => g.Key, g => g.MaxBy(u => u.Record.Offset.Value).Update.Count);
 
     private static (string Url, string Window, int Count, DateTimeOffset WindowEnd) Parse(ConsumeResult<string, byte[]> record)
     {
