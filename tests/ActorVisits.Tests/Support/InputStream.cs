@@ -73,6 +73,7 @@ public sealed class InputStream
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (index, url, value, _) in Records)
         {
+            // Pacing the traffic (record n is due at n / rate seconds), not waiting for anything to happen.
             if (perSecond is { } rate && index % 100 == 0 && TimeSpan.FromSeconds((double)index / rate) - clock.Elapsed is { Ticks: > 0 } ahead)
                 Thread.Sleep(ahead);
             // Idempotence keeps each partition in production order, which the late-visit reference relies on.
