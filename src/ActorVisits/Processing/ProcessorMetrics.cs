@@ -9,6 +9,7 @@ public sealed class ProcessorMetrics
     private long _late;
     private long _deadLettered;
     private long _updates;
+    private long _notKeyedByUrl;
     private long _rebuilds;
     private long _replayed;
     private long _rebuildTicks;
@@ -39,6 +40,9 @@ public sealed class ProcessorMetrics
     /// </summary>
     public TimeSpan ProcessingLatency(double percentile) => Percentile(Volatile.Read(ref _processingLatency), percentile);
 
+    /// <summary>Visits whose record key is not their URL: their URL may be counted in several partitions.</summary>
+    public long NotKeyedByUrl => Interlocked.Read(ref _notKeyedByUrl);
+
     /// <summary>Partitions whose windows were rebuilt by replay after an assignment.</summary>
     public long Rebuilds => Interlocked.Read(ref _rebuilds);
 
@@ -50,13 +54,16 @@ public sealed class ProcessorMetrics
 
     public override string ToString() =>
         $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}" +
-        (Rebuilds == 0 ? "" : $", {Rebuilds:N0} partitions rebuilt from {Replayed:N0} records in {RebuildTime.TotalSeconds:N1} s");
+        (Rebuilds == 0 ? "" : $", {Rebuilds:N0} partitions rebuilt from {Replayed:N0} records in {RebuildTime.TotalSeconds:N1} s") +
+        (NotKeyedByUrl == 0 ? "" : $"; WARNING {NotKeyedByUrl:N0} visits not keyed by their URL: a URL spread over partitions gets one count per partition (docs/deploy.md)");
 
     internal void AddVisits(int counted, int late)
     {
         Interlocked.Add(ref _visits, counted);
         Interlocked.Add(ref _late, late);
     }
+
+    internal void AddNotKeyedByUrl() => Interlocked.Increment(ref _notKeyedByUrl);
 
     internal void AddRebuild(long replayed, TimeSpan took)
     {

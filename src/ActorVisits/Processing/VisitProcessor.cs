@@ -99,6 +99,8 @@ public sealed class VisitProcessor
             var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
             if (!byPartition.TryGetValue(partition, out var visits))
                 byPartition[partition] = visits = [];
+            if (!VisitValidation.IsKeyedByUrl(record.Message.Key, visit.Url))
+                Metrics.AddNotKeyedByUrl();
             visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt));
         }
         var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();

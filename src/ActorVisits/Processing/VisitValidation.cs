@@ -1,3 +1,4 @@
+using System.Text;
 using ActorVisits.Entities;
 using Confluent.Kafka;
 
@@ -28,5 +29,17 @@ internal static class VisitValidation
         visit = parsed;
         reason = "";
         return true;
+    }
+
+    /// <summary>
+    /// Whether the record's key is its URL in UTF-8. Counting relies on it: a URL whose records are spread over several
+    /// partitions gets one count per partition.
+    /// </summary>
+    public static bool IsKeyedByUrl(byte[]? key, string url)
+    {
+        if (key is null || key.Length < url.Length || key.Length > Encoding.UTF8.GetMaxByteCount(url.Length))
+            return false;
+        Span<byte> encoded = key.Length <= 1024 ? stackalloc byte[key.Length] : new byte[key.Length];
+        return Encoding.UTF8.TryGetBytes(url, encoded, out var written) && written == key.Length && encoded.SequenceEqual(key);
     }
 }

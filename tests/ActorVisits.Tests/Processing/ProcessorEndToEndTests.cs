@@ -45,6 +45,7 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
         Assert.Equal(input.Bad.Select(b => b.Index).Order(), deadLetters.Select(d => input.IndexAt(d)).Order());
         Assert.All(deadLetters, d => Assert.NotNull(d.Message.Headers.GetLastBytes("actorvisits.error")));
         Assert.Equal(input.Late.Count, processor.Metrics.Late);
+        Assert.Equal(0, processor.Metrics.NotKeyedByUrl);
         Assert.True(input.Late.Count > 0 && input.Bad.Count > 0 && input.OutOfOrder > 0, "the stream must hold late, bad and out-of-order records");
     }
 
@@ -66,6 +67,27 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
         // Drained and committed on stop: the restart resumes exactly after the first run's last visit.
         Assert.Equal(input.Valid.Count, first.Metrics.Visits + first.Metrics.Late + second.Metrics.Visits + second.Metrics.Late);
         Assert.Equal(input.Bad.Count, first.Metrics.DeadLettered + second.Metrics.DeadLettered);
+    }
+
+    [Fact]
+    public async Task Visits_whose_key_is_not_their_url_are_counted_and_reported()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, Partitions);
+        var factory = new VisitFactory(new UrlCatalogue(20), new Random(5));
+        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig(new Dictionary<string, string>(kafka.Client))).Build())
+        {
+            for (var i = 0; i < 100; i++)
+                producer.Produce(run.Settings.InputTopic, new Message<Null, byte[]> { Value = VisitJson.Serialize(factory.Next(InputStream.Start.AddSeconds(i))) });
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var processor = run.Start(Sys);
+        await run.CaughtUpAsync(processor, TimeSpan.FromSeconds(60));
+        await run.StopAsync(processor);
+
+        Assert.Equal(100, processor.Metrics.Visits);
+        Assert.Equal(100, processor.Metrics.NotKeyedByUrl);
+        Assert.Contains("not keyed by their URL", processor.Metrics.ToString());
     }
 
     [Fact]
