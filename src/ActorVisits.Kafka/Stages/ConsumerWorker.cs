@@ -16,12 +16,11 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private readonly IReadOnlyList<string> _topics;
     private readonly ConcurrentQueue<CommittableMessage<TKey, TValue>> _buffer = new();
     private readonly ConcurrentQueue<CommitRequest> _commitRequests = new();
-    private readonly ConcurrentDictionary<TopicPartition, long> _assignmentEpochs = new();
+    private static readonly TimeSpan CommittedTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<TopicPartition, AssignedPartition> _assigned = new();
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
-    private static readonly TimeSpan CommittedTimeout = TimeSpan.FromSeconds(10);
-
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private IConsumer<TKey, TValue>? _consumer;
@@ -42,7 +41,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     public ConsumerMetrics Metrics { get; } = new();
 
     /// <summary>Partitions assigned right now.</summary>
-    public IReadOnlyCollection<TopicPartition> Assignment => _assignmentEpochs.Keys.ToList();
+    public IReadOnlyCollection<TopicPartition> Assignment => _assigned.Keys.ToList();
 
     /// <summary>Partitions assigned right now, with their epoch and the committed offset they were assigned at.</summary>
     public IReadOnlyList<AssignedPartition> AssignedPartitions => _assigned.Values.ToList();
@@ -64,7 +63,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         {
             Interlocked.Decrement(ref _buffered);
             var offset = message.CommittableOffset;
-            if (_assignmentEpochs.TryGetValue(offset.TopicPartition, out var epoch) && epoch == offset.AssignmentEpoch)
+            if (IsCurrent(offset.TopicPartition, offset.AssignmentEpoch))
                 return true;
         }
         return false;
@@ -140,9 +139,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     private void Enqueue(ConsumeResult<TKey, TValue> record)
     {
-        if (!_assignmentEpochs.TryGetValue(record.TopicPartition, out var epoch))
+        if (!_assigned.TryGetValue(record.TopicPartition, out var assigned))
             return;
-        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(record.TopicPartitionOffset, epoch, this)));
+        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(record.TopicPartitionOffset, assigned.Epoch, this)));
         _nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
@@ -173,7 +172,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         else if (_paused.Count > 0 && buffered <= _settings.MaxBufferedRecords / 2)
         {
-            var resumed = _paused.Where(p => _assignmentEpochs.ContainsKey(p)).ToList();
+            var resumed = _paused.Where(p => _assigned.ContainsKey(p)).ToList();
             consumer.Resume(resumed);
             foreach (var partition in resumed)
             {
@@ -190,9 +189,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         var committed = CommittedOffsets(partitions);
         foreach (var partition in partitions)
         {
-            var epoch = Interlocked.Increment(ref _nextEpoch);
-            _assignmentEpochs[partition] = epoch;
-            _assigned[partition] = new AssignedPartition(partition, epoch, committed.GetValueOrDefault(partition));
+            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition));
         }
         Metrics.Rebalances++;
     }
@@ -218,7 +215,6 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             ServeCommits();
         foreach (var partition in partitions)
         {
-            _assignmentEpochs.TryRemove(partition, out _);
             _assigned.TryRemove(partition, out _);
             _paused.Remove(partition);
             _nextOffsets.Remove(partition);
@@ -231,7 +227,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         while (_commitRequests.TryDequeue(out var request))
         {
             var current = request.Offsets
-                .Where(o => _assignmentEpochs.TryGetValue(o.TopicPartition, out var epoch) && epoch == o.AssignmentEpoch)
+                .Where(o => IsCurrent(o.TopicPartition, o.AssignmentEpoch))
                 .GroupBy(o => o.TopicPartition)
                 .Select(g => new TopicPartitionOffset(g.Key, g.Max(o => o.Offset.Offset.Value) + 1))
                 .ToList();
@@ -255,6 +251,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             }
         }
     }
+
+    /// <summary>The partition is still assigned under <paramref name="epoch"/>.</summary>
+    private bool IsCurrent(TopicPartition partition, long epoch) => _assigned.TryGetValue(partition, out var assigned) && assigned.Epoch == epoch;
 
     private static bool IsRebalanceError(ErrorCode code) =>
         code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId
