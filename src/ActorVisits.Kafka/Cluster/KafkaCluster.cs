@@ -84,7 +84,7 @@ public sealed class KafkaCluster : IKafkaCluster
         {
             if (count > 0)
                 throw new ActiveMembersException(groupId, $"{count} member(s)");
-            var offsets = await Task.Run(() => ResolveTargets(topic, target, useTimeIndex: true), cancellationToken);
+            var offsets = await Task.Run(() => ResolveTargets(topic, target), cancellationToken);
             await _admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(groupId, offsets.ToList())]);
             return offsets;
         }
@@ -113,7 +113,7 @@ public sealed class KafkaCluster : IKafkaCluster
     private IReadOnlyList<TopicPartitionOffset> ResetAsSoleMember(string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken)
     {
         var partitions = PartitionsOf(topic);
-        var offsets = ResolveTargets(topic, target, useTimeIndex: false);
+        var offsets = ResolveTargets(topic, target);
         using var consumer = BuildConsumer(groupId);
         consumer.Subscribe(topic);
         var deadline = DateTime.UtcNow + JoinTimeout;
@@ -136,7 +136,7 @@ public sealed class KafkaCluster : IKafkaCluster
         return offsets;
     }
 
-    private IReadOnlyList<TopicPartitionOffset> ResolveTargets(string topic, OffsetTarget target, bool useTimeIndex)
+    private IReadOnlyList<TopicPartitionOffset> ResolveTargets(string topic, OffsetTarget target)
     {
         var partitions = PartitionsOf(topic);
         using var consumer = BuildConsumer(groupId: null);
@@ -144,20 +144,10 @@ public sealed class KafkaCluster : IKafkaCluster
         {
             OffsetTarget.Earliest => partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, RequestTimeout).Low)).ToList(),
             OffsetTarget.Latest => partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, RequestTimeout).High)).ToList(),
-            OffsetTarget.AtTime at when useTimeIndex => OffsetsForTime(consumer, partitions, at.Time),
-            OffsetTarget.AtTime at => partitions.Select(p => TimestampSearch.FirstOffsetAtOrAfter(consumer, p, at.Time, RequestTimeout)).ToList(),
+            OffsetTarget.AtTime at => partitions
+                .Select(p => new TopicPartitionOffset(p, PartitionHistory.FirstOffsetAtOrAfter(consumer, p, at.Time, RequestTimeout))).ToList(),
             _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
         };
-    }
-
-    private static List<TopicPartitionOffset> OffsetsForTime(IConsumer<byte[], byte[]> consumer, IReadOnlyList<TopicPartition> partitions, DateTimeOffset time)
-    {
-        var timestamp = new Timestamp(time);
-        var found = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, timestamp)), RequestTimeout);
-        // Kafka answers "no record at or after that time" with -1: the group then starts at the end.
-        return found.Select(o => o.Offset == Offset.End || o.Offset.Value < 0
-            ? new TopicPartitionOffset(o.TopicPartition, consumer.QueryWatermarkOffsets(o.TopicPartition, RequestTimeout).High)
-            : o).ToList();
     }
 
     private List<TopicPartition> PartitionsOf(string topic)
