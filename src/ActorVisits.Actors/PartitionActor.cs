@@ -16,9 +16,18 @@ namespace ActorVisits.Actors;
 /// with their request and a request is answered once all of its URL actors have answered.
 /// When the clock moves, only the URL actors with visits in a second that leaves some window are told (an index of URL
 /// actors per second, sized like the longest window); the others have nothing to change.
+/// On an Akka cluster the URL actors are sharded entities (shard = this partition) instead of children: an empty one is
+/// passivated in two steps (<see cref="StopUrl"/>, then <see cref="UrlStopping"/>), and the messages for its URL that
+/// come meanwhile wait here, so that they reach a new, empty incarnation and never one being stopped.
 /// </summary>
-public sealed class PartitionActor : UntypedActor
+public sealed class PartitionActor : UntypedActor, IWithTimers
 {
+    /// <summary>How long a stopping partition actor waits for its URL entities to confirm their passivation.</summary>
+    private static readonly TimeSpan PassivationTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly string? _shard;
+    private readonly IActorRef? _urlShards;
+    private readonly Dictionary<string, UrlEntry> _passivating = new(StringComparer.Ordinal);
     private readonly Props _urlActor;
     private readonly WindowSet _windows;
     private readonly PartitionClock _clock;
@@ -29,25 +38,32 @@ public sealed class PartitionActor : UntypedActor
     private long _lastRequest;
     private bool _stopping;
     private bool _rebuilding;
+    private bool _fenced;
 
-    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding)
+    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding, string? shard, IActorRef? urlShards)
     {
         _rebuilding = rebuilding;
+        _shard = shard;
+        _urlShards = urlShards;
         _urlActor = UrlActor.Props(windows);
         _windows = windows;
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
         _visitedIn = new SecondIndex(windows.LongestSeconds);
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>URL actors alive; each holds at least one visit in its longest window.</summary>
     public int ActiveUrls => _urls.Count;
 
     /// <summary>
-    /// With <paramref name="rebuilding"/>, the actor first takes <see cref="ReplayVisits"/> until <see cref="ReplayDone"/>,
-    /// keeping the <see cref="CountVisits"/> requests that arrive meanwhile, and answers ticks with nothing.
+    /// With <paramref name="rebuilding"/>, the actor waits for its state: it takes <see cref="ReplayVisits"/> until
+    /// <see cref="ReplayDone"/>, keeping the <see cref="CountVisits"/> requests that arrive meanwhile, and answers ticks
+    /// with nothing. On a cluster, its URL actors are the entities of <paramref name="shard"/> in the shard region
+    /// <paramref name="urlShards"/>; else they are its children.
     /// </summary>
-    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false) =>
-        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding));
+    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false, string? shard = null, IActorRef? urlShards = null) =>
+        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding, shard, urlShards));
 
     // A URL actor fails only on a bug; its counts cannot be rebuilt here, so the failure goes up instead of a silent reset.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
@@ -58,6 +74,9 @@ public sealed class PartitionActor : UntypedActor
         {
             case UrlChanged changed:
                 Gather(changed);
+                break;
+            case CountVisits or ReplayVisits or Tick when _stopping:
+                Sender.Tell(Updated.Nothing);
                 break;
             case ReplayVisits replay:
                 Count(replay.Visits, Sender, quiet: true);
@@ -79,13 +98,24 @@ public sealed class PartitionActor : UntypedActor
             case Tick tick:
                 IdleAdvance(tick);
                 break;
+            case QueryUrl query when _rebuilding || _stopping:
+                Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is {(_stopping ? "being revoked" : "being rebuilt")}"));
+                break;
+            case QueryUrl query when _urls.TryGetValue(query.Url, out var url):
+                // After every step sent before: the answer is the URL's counts as of its last update.
+                Deliver(url, query, Sender);
+                break;
+            case QueryUrl query:
+                Sender.Tell(UrlCounts.Zero(query.Url, _windows));
+                break;
+            case UrlStopping stopping:
+                Passivated(stopping.Url);
+                break;
             case StopPartition:
-                // Revoked before its state was rebuilt: what was kept is answered with nothing rather than counted on a
-                // partial state (its offsets belong to a revoked assignment and are never committed).
-                while (_keptWhileRebuilding.TryDequeue(out var kept))
-                    kept.ReplyTo.Tell(Updated.Nothing);
-                _stopping = true;
-                StopWhenAnswered();
+                Stop();
+                break;
+            case PassivationTimedOut:
+                Context.Stop(Self);
                 break;
             default:
                 Unhandled(message);
@@ -108,7 +138,9 @@ public sealed class PartitionActor : UntypedActor
             var now = _clock.Now!.Value;
             if (!_urls.TryGetValue(visit.Url, out var target))
             {
-                target = new UrlEntry(visit.Url, Context.ActorOf(_urlActor));
+                target = new UrlEntry(visit.Url, _urlShards is null ? Context.ActorOf(_urlActor) : null);
+                if (_passivating.ContainsKey(visit.Url))
+                    target.Held = [];
                 _urls[visit.Url] = target;
             }
             Stage(target, WindowStep.CountVisit(second, now), request);
@@ -134,17 +166,78 @@ public sealed class PartitionActor : UntypedActor
 
     private void Gather(UrlChanged changed)
     {
-        var request = _inFlight[changed.Request];
+        // A request answered already was answered with nothing when this actor was told to stop.
+        if (!_inFlight.TryGetValue(changed.Request, out var request))
+            return;
+        _fenced |= changed.Fenced;
         request.Updates.AddRange(changed.Updates);
         // Passivate only when nothing was sent to this URL actor after the message it answered.
-        if (changed.Empty && _urls.TryGetValue(changed.Url, out var url) && url.Actor.Equals(Sender) && url.LastRequest == changed.Request)
+        if (changed.Empty && _urls.TryGetValue(changed.Url, out var url) && url.LastRequest == changed.Request && (url.Child is null || url.Child.Equals(Sender)))
         {
-            Context.Stop(Sender);
             _urls.Remove(changed.Url);
             url.Stopped = true;
+            Passivate(url);
         }
         if (--request.Pending == 0)
             Complete(request);
+    }
+
+    private void Passivate(UrlEntry url)
+    {
+        if (url.Child is { } child)
+        {
+            Context.Stop(child);
+            return;
+        }
+        _passivating[url.Url] = url;
+        Deliver(url, new StopUrl(url.Url), Self);
+    }
+
+    /// <summary>A URL entity will be stopped by its shard: what waited for it goes to its successor.</summary>
+    private void Passivated(string url)
+    {
+        _passivating.Remove(url);
+        if (_urls.TryGetValue(url, out var successor) && successor.Held is { } held)
+        {
+            successor.Held = null;
+            foreach (var (message, sender) in held)
+                Deliver(successor, message, sender);
+        }
+        if (_stopping && _passivating.Count == 0)
+            Context.Stop(Self);
+    }
+
+    /// <summary>
+    /// The partition was revoked, or the stream is over: requests still pending are answered with nothing (their
+    /// offsets belong to an assignment that ended and are never committed). URL children stop with this actor; URL
+    /// entities are passivated first, so that a new assignment of this partition on this node starts from empty ones.
+    /// </summary>
+    private void Stop()
+    {
+        _stopping = true;
+        while (_keptWhileRebuilding.TryDequeue(out var kept))
+            kept.ReplyTo.Tell(Updated.Nothing);
+        foreach (var request in _inFlight.Values)
+            request.ReplyTo.Tell(Updated.Nothing);
+        _inFlight.Clear();
+        foreach (var url in _urls.Values.Where(u => u.Held is null && u.Child is null))
+            Passivate(url);
+        _urls.Clear();
+        if (_passivating.Count == 0)
+            Context.Stop(Self);
+        else
+            Timers.StartSingleTimer(nameof(PassivationTimedOut), PassivationTimedOut.Instance, PassivationTimeout);
+    }
+
+    /// <summary>To a URL child, or through the shard region to a URL entity; held while the URL's last incarnation passivates.</summary>
+    private void Deliver(UrlEntry url, object message, IActorRef sender)
+    {
+        if (url.Held is { } held)
+            held.Add((message, sender));
+        else if (url.Child is { } child)
+            child.Tell(message, sender);
+        else
+            _urlShards!.Tell(new UrlSharding.ToUrlShard(_shard!, url.Url, message), sender);
     }
 
     private Request Begin(IActorRef replyTo, bool quiet)
@@ -170,7 +263,7 @@ public sealed class PartitionActor : UntypedActor
     {
         foreach (var url in request.Touched)
         {
-            url.Actor.Tell(new ApplySteps(url.Url, url.Staged!, request.Id, request.Quiet));
+            Deliver(url, new ApplySteps(url.Url, url.Staged!, request.Id, request.Quiet), Self);
             url.Staged = null;
             url.LastRequest = request.Id;
         }
@@ -183,14 +276,12 @@ public sealed class PartitionActor : UntypedActor
     private void Complete(Request request)
     {
         _inFlight.Remove(request.Id);
-        request.ReplyTo.Tell(new Updated(request.Updates, request.LateVisits));
-        StopWhenAnswered();
-    }
-
-    private void StopWhenAnswered()
-    {
-        if (_stopping && _inFlight.Count == 0)
-            Context.Stop(Self);
+        // Fenced: some URL entity of this actor's shard lives on another node and counted nothing. Shards are placed on
+        // the node they are named after, so this is a bug; failing the request stops the stream before the visits'
+        // offsets are committed uncounted.
+        request.ReplyTo.Tell(_fenced
+            ? new Status.Failure(new InvalidOperationException($"URL shard {_shard} answers from another node; its visits were not counted."))
+            : new Updated(request.Updates, request.LateVisits));
     }
 
     /// <summary>Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the new clock.</summary>
@@ -230,11 +321,15 @@ public sealed class PartitionActor : UntypedActor
     }
 
     /// <summary>A URL's actor, and the clock second it was last told (so one advance tells it once).</summary>
-    private sealed class UrlEntry(string url, IActorRef actor)
+    private sealed class UrlEntry(string url, IActorRef? child)
     {
         public string Url { get; } = url;
 
-        public IActorRef Actor { get; } = actor;
+        /// <summary>The URL actor when it is a child; null when it is a sharded entity.</summary>
+        public IActorRef? Child { get; } = child;
+
+        /// <summary>Messages waiting until the URL's previous entity has asked to be passivated.</summary>
+        public List<(object Message, IActorRef Sender)>? Held { get; set; }
 
         /// <summary>Steps for the URL actor from the request being handled, sent together once it is handled.</summary>
         public List<WindowStep>? Staged { get; set; }

@@ -1,27 +1,56 @@
 using ActorVisits.Entities.Windows;
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using static ActorVisits.Actors.WindowsProtocol;
 
 namespace ActorVisits.Actors;
 
 /// <summary>
-/// One URL's windows. Its parent (the URL's partition) owns the clock and tells it where the clock is. A URL actor is
-/// kept small, as there may be a million of them: every one shares one <see cref="Props"/> and learns its URL and clock
-/// from its first message, and it is an untyped actor, without the per-instance handler tables of a receive actor.
+/// One URL's windows. Its partition actor owns the clock and tells it where the clock is. A URL actor is kept small, as
+/// there may be a million of them: every one shares one <see cref="Props"/> and learns its URL and clock from its first
+/// message, and it is an untyped actor, without the per-instance handler tables of a receive actor.
+/// It is the partition actor's child on one node, or a sharded entity on an Akka cluster (<see cref="UrlSharding"/>).
+/// As an entity it counts only for a partition actor of its own node (its shard is named after that node), and its
+/// windows belong to the partition actor that counted into them: another one (a new assignment) starts from empty windows.
 /// </summary>
 public sealed class UrlActor(WindowSet windows) : UntypedActor
 {
     private UrlWindows? _counts;
+    private IActorRef? _owner;
 
     /// <summary>Needs <see cref="CompactMailbox.Definition"/> in the actor system's configuration.</summary>
     public static Props Props(WindowSet windows) => Akka.Actor.Props.Create(() => new UrlActor(windows)).WithMailbox(CompactMailbox.Id);
 
     protected override void OnReceive(object message)
     {
-        if (message is not ApplySteps apply)
+        switch (message)
         {
-            Unhandled(message);
-            return;
+            case ApplySteps apply when !Sender.Path.Address.HasLocalScope:
+                Sender.Tell(new UrlChanged(apply.Url, [], false, apply.Request) { Fenced = true });
+                break;
+            case ApplySteps apply:
+                Apply(apply);
+                break;
+            case QueryUrl query:
+                Sender.Tell(Counts(query.Url));
+                break;
+            case StopUrl stop:
+                // The shard buffers what arrives after this for a new incarnation; the answer tells the partition actor so.
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+                Sender.Tell(new UrlStopping(stop.Url));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Apply(ApplySteps apply)
+    {
+        if (!Sender.Equals(_owner))
+        {
+            _owner = Sender;
+            _counts = null;
         }
         _counts ??= new UrlWindows(windows, apply.Steps[0].Now);
         var updates = new List<WindowUpdate>(apply.Quiet ? 0 : windows.Count * apply.Steps.Count);
@@ -34,5 +63,13 @@ public sealed class UrlActor(WindowSet windows) : UntypedActor
                 WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed);
         }
         Sender.Tell(new UrlChanged(apply.Url, updates, _counts.IsEmpty, apply.Request));
+    }
+
+    private UrlCounts Counts(string url)
+    {
+        if (_counts is null)
+            return UrlCounts.Zero(url, windows);
+        var windowEnd = DateTimeOffset.FromUnixTimeSeconds(_counts.Now + 1);
+        return new UrlCounts(url, windows.Windows.Select((w, i) => new WindowCount(w.Name, w.Seconds, _counts.Count(i), windowEnd)).ToList(), null);
     }
 }

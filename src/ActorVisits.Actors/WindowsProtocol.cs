@@ -57,7 +57,52 @@ public static class WindowsProtocol
     /// A URL actor's answer to the partition actor's <paramref name="Request"/>; <paramref name="Empty"/> when all its
     /// windows are zero (it may be passivated).
     /// </summary>
-    internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty, long Request);
+    internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty, long Request)
+    {
+        /// <summary>The URL entity lives on another node than the partition actor that asked, so it counted nothing.</summary>
+        public bool Fenced { get; init; }
+    }
+
+    /// <summary>
+    /// To a sharded URL entity whose windows are all zero: ask the shard to passivate it, and answer <see cref="UrlStopping"/>
+    /// once the shard will buffer whatever comes next for a new, empty incarnation.
+    /// </summary>
+    internal sealed record StopUrl(string Url);
+
+    /// <summary>The sharded URL entity has asked its shard to passivate it: messages sent from now on reach its successor.</summary>
+    internal sealed record UrlStopping(string Url);
+
+    /// <summary>
+    /// The live counts of <paramref name="Url"/>, whose visits are read from input partition <paramref name="Partition"/>;
+    /// answered with <see cref="UrlCounts"/>.
+    /// </summary>
+    public sealed record QueryUrl(string Url, int Partition);
+
+    /// <summary>
+    /// A URL's counts in every window, as of its last update (zero in every window when it has no visit in any); or,
+    /// while its partition is not (yet) owned and rebuilt where the query went, why not (<paramref name="Unavailable"/>).
+    /// </summary>
+    public sealed record UrlCounts(string Url, IReadOnlyList<WindowCount> Windows, string? Unavailable)
+    {
+        public bool Available => Unavailable is null;
+
+        public static UrlCounts Zero(string url, WindowSet windows) =>
+            new(url, windows.Windows.Select(w => new WindowCount(w.Name, w.Seconds, 0, null)).ToList(), null);
+
+        public static UrlCounts NotAvailable(string url, string reason) => new(url, [], reason);
+    }
+
+    /// <summary>A stopping partition actor's URL entities did not all confirm their passivation in time: stop anyway.</summary>
+    internal sealed record PassivationTimedOut
+    {
+        public static PassivationTimedOut Instance { get; } = new();
+    }
+
+    /// <summary>A URL's count in the window <paramref name="Window"/> of <paramref name="Seconds"/> ending (exclusive) at <paramref name="WindowEnd"/>.</summary>
+    public sealed record WindowCount(string Window, int Seconds, int Count, DateTimeOffset? WindowEnd)
+    {
+        public double PerSecond => (double)Count / Seconds;
+    }
 
     /// <summary>Move a URL's clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/> unless it is <see cref="NoVisit"/>.</summary>
     internal readonly record struct WindowStep(long Now, long Second)

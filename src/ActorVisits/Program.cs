@@ -11,13 +11,15 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
     OffsetsCommand.Create(),
     TailCommand.Create(),
     ProcessCommand.Create(),
+    QueryCommand.Create(),
     WatchCommand.Create(),
     DemoCommand.Create(),
     BenchCommand.Create(),
 };
 
-// Ctrl+C and SIGTERM cancel the running command's token; commands drain and exit within this time.
-var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15), EnableDefaultExceptionHandler = false };
+// Ctrl+C and SIGTERM cancel the running command's token; commands drain (10 s at most), leave the cluster (10 s at
+// most) and exit within this time.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(25), EnableDefaultExceptionHandler = false };
 try
 {
     return await root.Parse(args).InvokeAsync(invocation);

@@ -36,5 +36,11 @@ public interface IConsumerControl
     /// <summary>Partitions this consumer is assigned now, with their assignment epoch and committed offset.</summary>
     IReadOnlyList<AssignedPartition> AssignedPartitions { get; }
 
+    /// <summary>
+    /// Whether <paramref name="partition"/> is still assigned under <paramref name="epoch"/>: a record read under an
+    /// assignment that ended is read again by the partition's new owner, and is never committed.
+    /// </summary>
+    bool IsAssigned(TopicPartition partition, long epoch);
+
     ConsumerMetrics Metrics { get; }
 }

@@ -89,6 +89,8 @@ internal sealed class CommittableSourceStage<TKey, TValue>(ConsumerSettings<TKey
 
         public IReadOnlyList<AssignedPartition> AssignedPartitions => _worker.AssignedPartitions;
 
+        public bool IsAssigned(TopicPartition partition, long epoch) => _worker.IsAssigned(partition, epoch);
+
         public ConsumerMetrics Metrics => _worker.Metrics;
     }
 }

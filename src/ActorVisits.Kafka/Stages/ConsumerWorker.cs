@@ -253,6 +253,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     }
 
     /// <summary>The partition is still assigned under <paramref name="epoch"/>.</summary>
+    public bool IsAssigned(TopicPartition partition, long epoch) => IsCurrent(partition, epoch);
+
     private bool IsCurrent(TopicPartition partition, long epoch) => _assigned.TryGetValue(partition, out var assigned) && assigned.Epoch == epoch;
 
     private static bool IsRebalanceError(ErrorCode code) =>

@@ -1,19 +1,28 @@
 using System.CommandLine;
+using ActorVisits.Configuration;
+using ActorVisits.Http;
 using ActorVisits.Kafka.Cluster;
 using ActorVisits.Processing;
 using Akka.Actor;
 
 namespace ActorVisits.Commands;
 
-/// <summary>Runs the windowed processor until Ctrl+C / SIGTERM, then drains, commits and exits.</summary>
+/// <summary>
+/// Runs the windowed processor until Ctrl+C / SIGTERM, then drains, commits, leaves the cluster (as a cluster node)
+/// and exits. Serves the URL query endpoint meanwhile.
+/// </summary>
 internal static class ProcessCommand
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest wait for leaving the cluster once drained: what was consumed is committed already.</summary>
+    private static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
     public static Command Create()
     {
         var kafka = new KafkaOptions();
+        var clusterOptions = new ClusterOptions();
         var groupId = new Option<string?>("--group-id", "-g")
         {
             Description = "Consumer group; a restarted group resumes from its commits. Default: actorvisits.processor.group-id (actorvisits).",
@@ -29,18 +38,21 @@ internal static class ProcessCommand
             groupId, fromBeginning,
         };
         kafka.AddTo(command);
+        clusterOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = kafka.LoadConfig(parse);
             var kafkaSettings = kafka.Resolve(parse, config);
             var settings = ProcessorSettings.FromConfig(config);
             settings = settings with { GroupId = parse.GetValue(groupId) ?? settings.GroupId };
+            var cluster = clusterOptions.Resolve(parse, config);
+            var systemConfig = cluster.Enabled ? cluster.AkkaConfig().WithFallback(config) : config;
             if (parse.GetValue(fromBeginning))
             {
-                await using IKafkaCluster cluster = new KafkaCluster(kafkaSettings.Client());
+                await using IKafkaCluster kafkaCluster = new KafkaCluster(kafkaSettings.Client());
                 try
                 {
-                    await cluster.ResetGroupOffsetsAsync(settings.GroupId, settings.InputTopic, new OffsetTarget.Earliest(), cancellationToken);
+                    await kafkaCluster.ResetGroupOffsetsAsync(settings.GroupId, settings.InputTopic, new OffsetTarget.Earliest(), cancellationToken);
                 }
                 catch (ActiveMembersException e)
                 {
@@ -49,14 +61,38 @@ internal static class ProcessCommand
                 }
             }
 
-            using var system = ActorSystem.Create("actorvisits", config);
-            var processor = VisitProcessor.Start(system, kafkaSettings, settings);
+            using var system = ActorSystem.Create(ClusterSettings.SystemName, systemConfig);
+            var processor = VisitProcessor.Start(system, kafkaSettings, settings, clustered: cluster.Enabled);
             Console.Error.WriteLine($"Processing '{settings.InputTopic}' on {kafkaSettings.BootstrapServers} as group '{settings.GroupId}': " +
                                     string.Join(", ", settings.Windows.Windows.Select(w => $"{w.Name} -> {w.Topic}")) +
                                     $"; bad records -> {settings.DeadLetterTopic}. Ctrl+C stops.");
-            var exitCode = await RunUntilStoppedAsync(processor, cancellationToken);
-            await system.Terminate();
-            return exitCode;
+            if (cluster.Enabled)
+                Console.Error.WriteLine($"Cluster node akka.tcp://{ClusterSettings.SystemName}@{cluster.Hostname}:{cluster.Port}, joining {string.Join(", ", cluster.SeedNodes)}.");
+            Microsoft.AspNetCore.Builder.WebApplication? http = null;
+            try
+            {
+                if (cluster.HttpPort > 0)
+                {
+                    http = await UrlsEndpoint.StartAsync(cluster.HttpPort, processor.Queries, cancellationToken);
+                    Console.Error.WriteLine($"Queries: GET http://{cluster.Hostname}:{cluster.HttpPort}/urls/{{url}}.");
+                }
+                return await RunUntilStoppedAsync(processor, cancellationToken);
+            }
+            catch (InvalidConfigurationException)
+            {
+                await processor.Control.ShutdownAsync();
+                throw;
+            }
+            finally
+            {
+                if (http is not null)
+                    await http.DisposeAsync();
+                // Leaves the cluster first on a cluster node, so that the others see it gone at once rather than after
+                // their failure detector and split brain resolver decide.
+                var leaving = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+                if (await Task.WhenAny(leaving, Task.Delay(LeaveTimeout)) != leaving)
+                    Console.Error.WriteLine($"Did not leave the cluster within {LeaveTimeout.TotalSeconds:0} s; the other nodes will down this one.");
+            }
         });
         return command;
     }

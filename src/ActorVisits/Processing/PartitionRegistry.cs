@@ -7,23 +7,32 @@ namespace ActorVisits.Processing;
 /// <summary>
 /// The partition actor of each input partition this process owns, one per assignment: a partition assigned again (a new
 /// epoch) starts from a new actor, rebuilt from the records before its first offset, and one no longer assigned is
-/// stopped (its rebuild cancelled), so it never emits updates for a partition another member now owns. Used from one
-/// stream stage at a time.
+/// stopped (its rebuild cancelled), so it never emits updates for a partition another member now owns. On a cluster a
+/// new actor counts into this node's shard of the partition, once its predecessor here is gone (with its URL entities),
+/// and this node is recorded as the partition's owner for queries. Used from one stream stage at a time.
 /// </summary>
-internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild)
+internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild, ShardedUrls? sharded, LocalPartitions local)
 {
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Dictionary<TopicPartition, PartitionHandle> _partitions = [];
+    private readonly Dictionary<TopicPartition, Task> _lastStopped = [];
 
     /// <summary>The partition's actor for <paramref name="epoch"/>; a new one rebuilds from before <paramref name="firstOffset"/>, the offset the assignment resumed at.</summary>
     public PartitionHandle For(TopicPartition partition, long epoch, long firstOffset)
     {
         if (_partitions.TryGetValue(partition, out var current) && current.Epoch == epoch)
             return current;
-        current?.Stop();
-        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, rebuilding: settings.Rebuild));
+        if (current is not null)
+            Stop(partition, current);
+        var waitsForState = settings.Rebuild || sharded is not null;
+        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, waitsForState, sharded?.ShardOf(partition.Partition.Value), sharded?.Region));
         var cancel = new CancellationTokenSource();
-        var ready = settings.Rebuild ? rebuild.StartAsync(partition, firstOffset, actor, cancel.Token) : Task.CompletedTask;
-        return _partitions[partition] = new PartitionHandle(epoch, actor, ready, cancel);
+        var ready = waitsForState
+            ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
+            : Task.CompletedTask;
+        local.Register(partition.Partition.Value, actor);
+        return _partitions[partition] = new PartitionHandle(partition, epoch, actor, ready, cancel);
     }
 
     /// <summary>Stops every partition actor; called once the stream has finished with them.</summary>
@@ -34,25 +43,57 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
     {
         foreach (var gone in _partitions.Keys.Where(p => !assignment.Contains(p)).ToList())
         {
-            _partitions[gone].Stop();
+            Stop(gone, _partitions[gone]);
             _partitions.Remove(gone);
         }
         return _partitions.Values.Select(p => p.Actor).ToList();
     }
+
+    private void Stop(TopicPartition partition, PartitionHandle handle)
+    {
+        local.Unregister(partition.Partition.Value, handle.Actor);
+        _lastStopped[partition] = handle.Stop(StopTimeout);
+    }
+
+    /// <summary>
+    /// Gives a new partition actor its state: once the previous one here is gone (on a cluster: its URL entities too, as
+    /// the new one counts into the same shard), replays the partition's recent records into it (or only tells it to go
+    /// on, without rebuild). Completes quietly when cancelled (the partition was revoked meanwhile).
+    /// </summary>
+    private async Task PrepareAsync(TopicPartition partition, long firstOffset, IActorRef actor, Task previousStopped, CancellationToken cancel)
+    {
+        try
+        {
+            await previousStopped;
+            if (sharded is not null)
+                await sharded.Owners.ClaimAsync(partition.Partition.Value);
+            if (settings.Rebuild)
+                await rebuild.StartAsync(partition, firstOffset, actor, cancel);
+            else
+                actor.Tell(WindowsProtocol.ReplayDone.Instance);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Revoked: the partition actor is being stopped and answers what it kept with nothing.
+        }
+    }
 }
 
 /// <summary>One assignment's partition actor, and its rebuild: <see cref="Ready"/> completes once the actor has its state.</summary>
-internal sealed class PartitionHandle(long epoch, IActorRef actor, Task ready, CancellationTokenSource cancelRebuild)
+internal sealed class PartitionHandle(TopicPartition partition, long epoch, IActorRef actor, Task ready, CancellationTokenSource cancelRebuild)
 {
+    public TopicPartition Partition { get; } = partition;
+
     public long Epoch { get; } = epoch;
 
     public IActorRef Actor { get; } = actor;
 
     public Task Ready { get; } = ready;
 
-    public void Stop()
+    /// <summary>Cancels the rebuild and stops the actor; completes once it has stopped (or after <paramref name="timeout"/>).</summary>
+    public Task Stop(TimeSpan timeout)
     {
         cancelRebuild.Cancel();
-        Actor.Tell(WindowsProtocol.StopPartition.Instance);
+        return Actor.GracefulStop(timeout, WindowsProtocol.StopPartition.Instance).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }

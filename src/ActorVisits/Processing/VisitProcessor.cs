@@ -18,6 +18,8 @@ namespace ActorVisits.Processing;
 /// window update produced, keyed by URL, with acks=all → the visit's offset committed once all its updates are
 /// acknowledged. A wall-clock tick, merged into the same stream, lets
 /// idle partitions' counts decay. Backpressure holds end to end: the source pauses when asks or deliveries lag.
+/// On an Akka cluster (<c>clustered</c>) the URL actors are sharded entities in this node's shards of the partitions its
+/// consumer is assigned (<see cref="UrlSharding"/>); the stream is the same.
 /// </summary>
 public sealed class VisitProcessor
 {
@@ -25,14 +27,20 @@ public sealed class VisitProcessor
     private readonly TimeProvider _clock;
     private readonly PartitionRegistry _partitions;
 
-    private VisitProcessor(IActorRefFactory actors, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock)
+    private VisitProcessor(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock, bool clustered)
     {
         _settings = settings;
         _clock = clock;
-        _partitions = new PartitionRegistry(actors, settings, new PartitionRebuild(kafka, settings, Metrics));
+        var local = new LocalPartitions();
+        var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
+        _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local);
+        Queries = new UrlQueries(kafka, settings, local, sharded);
     }
 
     public ProcessorMetrics Metrics { get; } = new();
+
+    /// <summary>Live counts of one URL, from this process or (on a cluster) from whichever node owns the URL's partition.</summary>
+    public UrlQueries Queries { get; }
 
     /// <summary>The consumer's control: <c>DrainAndShutdownAsync(Completion)</c> is the graceful stop.</summary>
     public IConsumerControl Control { get; private set; } = null!;
@@ -41,9 +49,9 @@ public sealed class VisitProcessor
     public Task Completion { get; private set; } = Task.CompletedTask;
 
     /// <summary>Starts processing; the group resumes from its committed offsets (or <c>start-from</c> without any).</summary>
-    public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null)
+    public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null, bool clustered = false)
     {
-        var processor = new VisitProcessor(system, kafka, settings, clock ?? TimeProvider.System);
+        var processor = new VisitProcessor(system, kafka, settings, clock ?? TimeProvider.System, clustered);
         var materializer = system.Materializer();
         var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray);
         consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
@@ -70,7 +78,11 @@ public sealed class VisitProcessor
             .Via(KafkaProducer.FlexiFlow<byte[], byte[], IReadOnlyList<ReadRecord>>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
             .SelectMany(results => processor.Acknowledged(results.PassThrough))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
-        processor.Completion.ContinueWith(_ => processor._partitions.StopAll(), TaskScheduler.Default);
+        processor.Completion.ContinueWith(_ =>
+        {
+            processor._partitions.StopAll();
+            processor.Queries.Dispose();
+        }, TaskScheduler.Default);
         return processor;
     }
 
@@ -90,6 +102,10 @@ public sealed class VisitProcessor
         foreach (var (message, readAt) in records)
         {
             var record = message.Record;
+            // Revoked since it was read: the partition's new owner reads it again; counting it here would only produce
+            // updates from a state that is no longer this process's.
+            if (!Control.IsAssigned(record.TopicPartition, message.CommittableOffset.AssignmentEpoch))
+                continue;
             if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, out var visit, out var reason))
             {
                 Metrics.AddDeadLetter();
@@ -106,10 +122,12 @@ public sealed class VisitProcessor
         var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
         await Task.WhenAll(byPartition.Keys.Select(p => p.Ready));
         var answers = await Task.WhenAll(asks);
-        foreach (var (answer, counted) in answers.Zip(byPartition.Values))
+        foreach (var ((partition, counted), answer) in byPartition.Zip(answers))
         {
             Metrics.AddVisits(counted.Count - answer.LateVisits, answer.LateVisits);
-            Add(outputs, answer);
+            // Revoked while being counted: the same as above, and the new owner may have produced newer updates already.
+            if (Control.IsAssigned(partition.Partition, partition.Epoch))
+                Add(outputs, answer);
         }
         return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, records);
     }

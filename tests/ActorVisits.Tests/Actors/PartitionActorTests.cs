@@ -142,18 +142,22 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Stopping_a_partition_answers_every_request_sent_before_the_stop()
+    public void Stopping_a_partition_answers_every_request_sent_before_the_stop_and_stops()
     {
-        // A real mailbox (not the calling-thread one of a test actor reference), so the stop can arrive mid-gathering.
+        // A real mailbox (not the calling-thread one of a test actor reference), so the stop can arrive while the URL
+        // actors' answers are on their way: those requests are answered with nothing (their assignment ended, their
+        // offsets are never committed), the others with their updates; none is left unanswered.
         var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance));
         Watch(partition);
 
         partition.Tell(new CountVisits([new VisitAt("/a", T0, T0)]));
-        partition.Tell(new CountVisits([new VisitAt("/b", T0.AddSeconds(31), T0.AddSeconds(31))])); // gathers from /a and /b
+        partition.Tell(new CountVisits([new VisitAt("/b", T0.AddSeconds(31), T0.AddSeconds(31))]));
         partition.Tell(StopPartition.Instance);
 
-        Assert.Equal(["/a 1mn:1", "/a 30s:1", "/a 5mn:1"], Describe(ExpectMsg<Updated>()));
-        Assert.Equal(["/a 30s:0", "/b 1mn:1", "/b 30s:1", "/b 5mn:1"], Describe(ExpectMsg<Updated>()));
+        var first = Describe(ExpectMsg<Updated>()).ToList();
+        Assert.True(first.Count == 0 || first.SequenceEqual(["/a 1mn:1", "/a 30s:1", "/a 5mn:1"]), string.Join(", ", first));
+        var second = Describe(ExpectMsg<Updated>()).ToList();
+        Assert.True(second.Count == 0 || second.SequenceEqual(["/a 30s:0", "/b 1mn:1", "/b 30s:1", "/b 5mn:1"]), string.Join(", ", second));
         ExpectTerminated(partition);
     }
 

@@ -13,7 +13,7 @@ public sealed class GracefulShutdownTests(EmbeddedKafkaFixture kafka)
         var run = await ProcessorRun.CreateAsync(kafka, partitions: 3);
         TestRecords.ProduceVisits(kafka.Client, run.Settings.InputTopic, 3000);
 
-        using var child = ChildProcessor.Start(run);
+        using var child = ChildProcessor.Start(run, []);
         await Eventually.HoldsAsync(() => !child.HasExited && run.Lag() == 0, TimeSpan.FromSeconds(90), "the child processor caught up");
         child.Signal("TERM");
         var stopped = Stopwatch.StartNew();

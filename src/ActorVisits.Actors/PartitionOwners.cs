@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Akka.DistributedData;
+
+namespace ActorVisits.Actors;
+
+/// <summary>
+/// Which node consumes each input partition, in distributed data (last writer wins): a node records the partitions it
+/// is assigned, and a query reads from its own replica where to send a question about a URL. A replica may lag a take-over
+/// by a gossip round; the query then reaches the former owner's shard, which answers that it is being taken over.
+/// </summary>
+public sealed class PartitionOwners(ActorSystem system)
+{
+    private static readonly TimeSpan ReplicatorTimeout = TimeSpan.FromSeconds(5);
+    private static readonly LWWDictionaryKey<string, string> Key = new("actorvisits-partition-owners");
+
+    private readonly IActorRef _replicator = DistributedData.Get(system).Replicator;
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(system);
+
+    /// <summary>This node's name (host:port), as shard ids name it.</summary>
+    public string Self => UrlSharding.NodeName(_cluster.SelfAddress);
+
+    /// <summary>Records that this node consumes <paramref name="partition"/> now.</summary>
+    public async Task ClaimAsync(int partition)
+    {
+        var update = Dsl.Update(Key, LWWDictionary<string, string>.Empty, WriteLocal.Instance,
+            owners => owners.SetItem(_cluster.SelfUniqueAddress, Name(partition), Self));
+        if (await _replicator.Ask(update, ReplicatorTimeout) is not UpdateSuccess)
+            throw new InvalidOperationException($"Could not record this node as the owner of partition {partition}.");
+    }
+
+    /// <summary>host:port of the node that consumes <paramref name="partition"/>, as this node's replica knows it; null if none yet.</summary>
+    public async Task<string?> OwnerOfAsync(int partition)
+    {
+        var answer = await _replicator.Ask(Dsl.Get(Key, ReadLocal.Instance), ReplicatorTimeout);
+        return answer is GetSuccess success && success.Get(Key).TryGetValue(Name(partition), out var owner) ? owner : null;
+    }
+
+    private static string Name(int partition) => partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,55 @@
+using ActorVisits.Entities.Windows;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+
+namespace ActorVisits.Actors;
+
+/// <summary>
+/// URL actors as sharded entities on an Akka cluster: entity = URL, shard = the input partition its visits are read
+/// from, as consumed by one node: the shard id is <c>partition@host:port</c>, and <see cref="ShardAtItsNode"/> places
+/// it on that node. A node's partition actor only uses the shards named after itself, so in steady state a visit never
+/// crosses the network, and no hand-off or coordinator state decides where a shard lives: when a partition moves, its
+/// new owner starts a new shard on its own node, and rebuilds it from Kafka. Each shard also holds one
+/// <see cref="PartitionShardEntity"/>, which routes queries to the partition actor.
+/// </summary>
+public static class UrlSharding
+{
+    public const string TypeName = "url";
+
+    /// <summary>The entity of each shard that is not a URL: a control character, which no valid URL holds.</summary>
+    internal const string PartitionEntityId = "\u0001partition";
+
+    /// <summary>Starts this node's shard region of URL entities; <paramref name="partitions"/> are this node's partition actors.</summary>
+    public static IActorRef StartUrlSharding(this ActorSystem system, WindowSet windows, LocalPartitions partitions) =>
+        ClusterSharding.Get(system).Start(
+            TypeName,
+            entityId => entityId == PartitionEntityId ? PartitionShardEntity.Props(partitions) : UrlActor.Props(windows),
+            ClusterShardingSettings.Create(system),
+            new UrlShardExtractor(),
+            new ShardAtItsNode(system),
+            PoisonPill.Instance);
+
+    /// <summary>The shard of input partition <paramref name="partition"/> as consumed by the node named <paramref name="node"/> (host:port).</summary>
+    public static string ShardOf(int partition, string node) => $"{partition}@{node}";
+
+    /// <summary>host:port of a node, as shard ids name it.</summary>
+    public static string NodeName(Address node) => $"{node.Host}:{node.Port}";
+
+    /// <summary>A message for an entity of shard <paramref name="Shard"/>.</summary>
+    public sealed record ToUrlShard(string Shard, string EntityId, object Message);
+
+    /// <summary>Where a query for the URL read from <paramref name="partition"/> goes: that shard's partition entity, never a URL entity.</summary>
+    public static ToUrlShard Query(string url, int partition, string shard) => new(shard, PartitionEntityId, new WindowsProtocol.QueryUrl(url, partition));
+
+    private sealed class UrlShardExtractor : IMessageExtractor
+    {
+        public string EntityId(object message) => ((ToUrlShard)message).EntityId;
+
+        public object EntityMessage(object message) => ((ToUrlShard)message).Message;
+
+        public string ShardId(object message) => ((ToUrlShard)message).Shard;
+
+        public string ShardId(string entityId, object? messageHint = null) =>
+            messageHint is ToUrlShard envelope ? envelope.Shard : throw new ArgumentException($"No shard for entity '{entityId}'.", nameof(messageHint));
+    }
+}

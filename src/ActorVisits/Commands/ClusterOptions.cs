@@ -1,0 +1,87 @@
+using System.CommandLine;
+using ActorVisits.Configuration;
+using Akka.Configuration;
+
+namespace ActorVisits.Commands;
+
+/// <summary>
+/// The flags of a processor node: Akka cluster membership and the HTTP query endpoint. Each one overrides its environment
+/// variable, which overrides the HOCON key (<c>actorvisits.cluster</c>, <c>actorvisits.http</c>).
+/// </summary>
+internal sealed class ClusterOptions
+{
+    private readonly Option<bool> _cluster = new("--cluster")
+    {
+        Description = "Join an Akka cluster: URL actors become sharded entities placed where their Kafka partition is consumed, and any node " +
+                      "answers queries for any URL. Default: $ACTORVISITS_CLUSTER (on/off), else actorvisits.cluster.enabled (off).",
+    };
+
+    private readonly Option<string?> _hostname = new("--hostname")
+    {
+        Description = "Host name or address other nodes reach this one at. Default: $ACTORVISITS_CLUSTER_HOSTNAME, else actorvisits.cluster.hostname (127.0.0.1).",
+    };
+
+    private readonly Option<int?> _port = new("--port")
+    {
+        Description = "Akka remoting port of this node. Default: $ACTORVISITS_CLUSTER_PORT, else actorvisits.cluster.port (4053).",
+    };
+
+    private readonly Option<string[]> _seeds = new("--seed")
+    {
+        Description = "A node to join, host:port, repeatable; the same list on every node (the first one listed starts the cluster). " +
+                      "Default: $ACTORVISITS_CLUSTER_SEEDS (comma separated), else actorvisits.cluster.seed-nodes (127.0.0.1:4053).",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<int?> _httpPort = new("--http-port")
+    {
+        Description = "Port of the HTTP endpoint GET /urls/{url} (a URL's live counts); 0 for none. Default: $ACTORVISITS_HTTP_PORT, else actorvisits.http.port (8080).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_cluster);
+        command.Options.Add(_hostname);
+        command.Options.Add(_port);
+        command.Options.Add(_seeds);
+        command.Options.Add(_httpPort);
+    }
+
+    public ClusterSettings Resolve(ParseResult parse, Config config)
+    {
+        var settings = ClusterSettings.FromConfig(config);
+        var seeds = parse.GetValue(_seeds) is { Length: > 0 } flagged
+            ? flagged
+            : Environment("ACTORVISITS_CLUSTER_SEEDS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new ClusterSettings(
+            parse.GetValue(_cluster) || (Environment("ACTORVISITS_CLUSTER") is { } enabled ? ParseSwitch("ACTORVISITS_CLUSTER", enabled) : settings.Enabled),
+            parse.GetValue(_hostname) ?? Environment("ACTORVISITS_CLUSTER_HOSTNAME") ?? settings.Hostname,
+            Port("--port", parse.GetValue(_port)) ?? Port("ACTORVISITS_CLUSTER_PORT", Environment("ACTORVISITS_CLUSTER_PORT")) ?? settings.Port,
+            seeds ?? settings.SeedNodes,
+            Port("--http-port", parse.GetValue(_httpPort), zeroMeansNone: true)
+                ?? Port("ACTORVISITS_HTTP_PORT", Environment("ACTORVISITS_HTTP_PORT"), zeroMeansNone: true)
+                ?? settings.HttpPort);
+    }
+
+    private static string? Environment(string name) => System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    private static bool ParseSwitch(string name, string value) => value.ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" or "1" => true,
+        "off" or "false" or "no" or "0" => false,
+        _ => throw new InvalidConfigurationException($"{name} must be on or off (got '{value}')."),
+    };
+
+    private static int? Port(string name, string? value, bool zeroMeansNone = false)
+    {
+        if (value is null)
+            return null;
+        return int.TryParse(value, out var port) ? Port(name, port, zeroMeansNone) : throw new InvalidConfigurationException($"{name} must be a port number (got '{value}').");
+    }
+
+    private static int? Port(string name, int? port, bool zeroMeansNone = false) =>
+        port is not { } value || value is > 0 and <= 65535 || (zeroMeansNone && value == 0)
+            ? port
+            : throw new InvalidConfigurationException($"{name} must be a port from 1 to 65535{(zeroMeansNone ? ", or 0 for none" : "")} (got {value}).");
+}

@@ -1,0 +1,68 @@
+using System.Text;
+using ActorVisits.Actors;
+using ActorVisits.Configuration;
+using ActorVisits.Entities;
+using ActorVisits.Kafka;
+using Akka.Actor;
+using Confluent.Kafka;
+using static ActorVisits.Actors.WindowsProtocol;
+
+namespace ActorVisits.Processing;
+
+/// <summary>
+/// "What are this URL's live counts?" The URL's input partition is the one its visits are keyed to (murmur2 of the URL,
+/// as Kafka's producers choose); the query goes through the cluster's URL shards to the shard of that partition on the
+/// node that consumes it (any node can ask), or, on a single node, straight to this process's partition actor.
+/// </summary>
+public sealed class UrlQueries : IDisposable
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromMinutes(1);
+
+    private readonly IAdminClient _admin;
+    private readonly string _topic;
+    private readonly TimeSpan _timeout;
+    private readonly LocalPartitions _local;
+    private readonly ShardedUrls? _sharded;
+    private (int Count, DateTimeOffset At)? _partitions;
+
+    internal UrlQueries(KafkaSettings kafka, ProcessorSettings settings, LocalPartitions local, ShardedUrls? sharded)
+    {
+        var config = kafka.Client();
+        _admin = new AdminClientBuilder(config).SetLogHandler(KafkaLog.For(config)).Build();
+        _topic = settings.InputTopic;
+        _timeout = settings.AskTimeout;
+        _local = local;
+        _sharded = sharded;
+    }
+
+    /// <summary>The URL's counts; <see cref="UrlCounts.Available"/> is false while its partition is being taken over or rebuilt.</summary>
+    public async Task<UrlCounts> QueryAsync(string url, CancellationToken cancel)
+    {
+        var partitions = await PartitionCountAsync(cancel);
+        var partition = KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(url), partitions);
+        if (_sharded is not null)
+        {
+            return await _sharded.Owners.OwnerOfAsync(partition) is { } owner
+                ? await _sharded.Region.Ask<UrlCounts>(UrlSharding.Query(url, partition, UrlSharding.ShardOf(partition, owner)), _timeout, cancel)
+                : UrlCounts.NotAvailable(url, $"no node has claimed partition {partition} yet");
+        }
+        return _local.TryGet(partition, out var actor)
+            ? await actor.Ask<UrlCounts>(new QueryUrl(url, partition), _timeout, cancel)
+            : UrlCounts.NotAvailable(url, $"partition {partition} is not consumed by this process");
+    }
+
+    private async Task<int> PartitionCountAsync(CancellationToken cancel)
+    {
+        if (_partitions is { } known && DateTimeOffset.UtcNow - known.At < MetadataMaxAge)
+            return known.Count;
+        var metadata = await Task.Run(() => _admin.GetMetadata(_topic, MetadataTimeout), cancel);
+        var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);
+        if (topic is null || topic.Error.Code != ErrorCode.NoError || topic.Partitions.Count == 0)
+            throw new InvalidOperationException($"Topic '{_topic}' does not exist.");
+        _partitions = (topic.Partitions.Count, DateTimeOffset.UtcNow);
+        return topic.Partitions.Count;
+    }
+
+    public void Dispose() => _admin.Dispose();
+}

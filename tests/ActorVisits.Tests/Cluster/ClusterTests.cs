@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using ActorVisits.Entities.Windows;
+using ActorVisits.Tests.Support;
+
+namespace ActorVisits.Tests.Cluster;
+
+/// <summary>
+/// Three `actorvisits process --cluster` children on loopback form one Akka cluster and one consumer group. Any node
+/// answers for any URL (through sharding, shard = the URL's partition) with the counts of the output topics; when the
+/// first node (the seed, which hosts the shard coordinator) is killed, the other two take its partitions and shards
+/// over, rebuild them, and answer the same counts.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
+{
+    private const int Partitions = 6;
+
+    [Fact]
+    public async Task Three_nodes_answer_every_url_with_the_counts_of_the_output_topics_before_and_after_one_is_killed()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, Partitions);
+        var input = InputStream.Generate(seed: 47, count: 6_000, urls: 30);
+        var ports = FreePorts(6);
+        var nodes = Enumerable.Range(0, 3).Select(i => ChildProcessor.StartClusterNode(run, ports[i], seedPort: ports[0], httpPort: ports[3 + i])).ToList();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            // Nodes join (and the group rebalances) while the visits arrive.
+            var partitionOf = await Task.Run(() => input.Produce(kafka.Client, run.Settings.InputTopic, perSecond: 2_000));
+            await Eventually.HoldsAsync(() => nodes.All(n => !n.HasExited) && run.Lag() == 0, TimeSpan.FromSeconds(60), "the cluster processed every visit");
+            FinalCounts.AssertEqualRecount(kafka, run, input, partitionOf);
+            var expected = LastOutputs(run);
+            var urls = partitionOf.Keys.Order(StringComparer.Ordinal).ToList();
+
+            foreach (var httpPort in ports[3..])
+                await AssertAnswersAsync(http, httpPort, urls, expected, run.Settings.Windows);
+            Assert.Contains($"{expected[(urls[0], "5mn")],10}", await QueryCommandAsync(urls[0], ports[4]));
+
+            nodes[0].Signal("KILL");
+            await Eventually.CompletesAsync(nodes[0].WaitForExitAsync(), TimeSpan.FromSeconds(10), "the first node was killed");
+            foreach (var httpPort in ports[4..])
+                await AssertAnswersAsync(http, httpPort, urls, expected, run.Settings.Windows);
+            Assert.True(nodes.Skip(1).All(n => !n.HasExited), "the other nodes still run");
+            Assert.Equal(0, run.Lag());
+
+            // A graceful stop drains, commits and leaves the cluster.
+            foreach (var node in nodes.Skip(1))
+                node.Signal("TERM");
+            foreach (var node in nodes.Skip(1))
+            {
+                await Eventually.CompletesAsync(node.WaitForExitAsync(), TimeSpan.FromSeconds(30), "a node stopped");
+                Assert.True(node.ExitCode == 0, $"exit code {node.ExitCode}: {await node.StandardError}");
+            }
+        }
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+        {
+            var diagnostics = new List<string>();
+            for (var i = 0; i < nodes.Count; i++)
+                diagnostics.Add($"node {i}:\n{await nodes[i].DiagnosticsAsync()}");
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{string.Join("\n", diagnostics)}");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                node.Dispose();
+        }
+    }
+
+    /// <summary>Every URL's counts from the node at <paramref name="httpPort"/> equal the last updates of the output topics (0 without any).</summary>
+    private static Task AssertAnswersAsync(HttpClient http, int httpPort, List<string> urls, Dictionary<(string Url, string Window), int> expected, WindowSet windows)
+    {
+        var mismatch = "";
+        return Eventually.HoldsAsync(() =>
+        {
+            foreach (var url in urls)
+            {
+                var response = http.GetAsync($"http://127.0.0.1:{httpPort}/urls?url={Uri.EscapeDataString(url)}").GetAwaiter().GetResult();
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    mismatch = $"{url}: 503 {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}";
+                    return false;
+                }
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
+                var answer = response.Content.ReadFromJsonAsync<CountsAnswer>().GetAwaiter().GetResult()!;
+                Assert.Equal(url, answer.Url);
+                foreach (var window in windows.Windows)
+                {
+                    var count = answer.Windows.Single(w => w.Window == window.Name).Count;
+                    Assert.Equal(expected.GetValueOrDefault((url, window.Name)), count);
+                }
+            }
+            return true;
+        }, TimeSpan.FromSeconds(60), () => $"node on HTTP port {httpPort} answers every URL: {mismatch}");
+    }
+
+    private static Dictionary<(string Url, string Window), int> LastOutputs(ProcessorRun run)
+    {
+        var last = new Dictionary<(string Url, string Window), int>();
+        foreach (var window in run.Settings.Windows.Windows)
+        {
+            foreach (var record in TestRecords.ReadAll(run.Kafka.Client, window.Topic, TimeSpan.FromSeconds(60)).OrderBy(r => r.Offset.Value))
+            {
+                Assert.True(WindowUpdateJson.TryParse(record.Message.Value, out var url, out _, out var count, out _));
+                last[(url, window.Name)] = count;
+            }
+        }
+        return last;
+    }
+
+    /// <summary>The `actorvisits query` command against the node at <paramref name="httpPort"/>; its standard output.</summary>
+    private static async Task<string> QueryCommandAsync(string url, int httpPort)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "actorvisits.dll"), "query", "--url", url, "--node", $"http://127.0.0.1:{httpPort}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var query = Process.Start(start)!;
+        var output = query.StandardOutput.ReadToEndAsync();
+        var errors = query.StandardError.ReadToEndAsync();
+        await Eventually.CompletesAsync(query.WaitForExitAsync(), TimeSpan.FromSeconds(30), "the query command answered");
+        Assert.True(query.ExitCode == 0, await errors);
+        return await output;
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    private sealed record CountsAnswer(string Url, List<WindowAnswer> Windows);
+
+    private sealed record WindowAnswer(string Window, int Count);
+}
