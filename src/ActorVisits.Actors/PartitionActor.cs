@@ -28,6 +28,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private readonly string? _shard;
     private readonly IActorRef? _urlShards;
     private readonly Dictionary<string, UrlEntry> _passivating = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, long> _lastSourceOffsets = [];
     private readonly Props _urlActor;
     private readonly WindowSet _windows;
     private readonly PartitionClock _clock;
@@ -128,6 +129,11 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         var request = Begin(replyTo, quiet);
         foreach (var visit in visits)
         {
+            if (IsCopy(visit))
+            {
+                request.Duplicates++;
+                continue;
+            }
             var second = visit.EventTime.ToUnixTimeSeconds();
             var before = _clock.Now;
             if (!_clock.Observe(second, visit.ArrivedAt))
@@ -149,6 +155,22 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             _visitedIn.Add(second, target);
         }
         Send(request);
+    }
+
+    /// <summary>
+    /// A repartitioned visit whose source offset is not above every one counted from its source partition. The
+    /// repartitioner produces each source partition in order, so within this partition the first copy of a record
+    /// comes after every lower offset's first copy; a copy produced again after a restart (or by a member that lost the
+    /// source partition) does not.
+    /// </summary>
+    private bool IsCopy(VisitAt visit)
+    {
+        if (visit.SourcePartition < 0)
+            return false;
+        if (_lastSourceOffsets.TryGetValue(visit.SourcePartition, out var last) && visit.SourceOffset <= last)
+            return true;
+        _lastSourceOffsets[visit.SourcePartition] = visit.SourceOffset;
+        return false;
     }
 
     private void IdleAdvance(Tick tick)
@@ -281,7 +303,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         // offsets are committed uncounted.
         request.ReplyTo.Tell(_fenced
             ? new Status.Failure(new InvalidOperationException($"URL shard {_shard} answers from another node; its visits were not counted."))
-            : new Updated(request.Updates, request.LateVisits));
+            : new Updated(request.Updates, request.LateVisits, request.Duplicates));
     }
 
     /// <summary>Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the new clock.</summary>
@@ -316,6 +338,8 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         public int Pending { get; set; }
 
         public int LateVisits { get; set; }
+
+        public int Duplicates { get; set; }
 
         public List<WindowUpdate> Updates { get; } = [];
     }

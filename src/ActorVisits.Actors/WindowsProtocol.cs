@@ -5,8 +5,12 @@ namespace ActorVisits.Actors;
 /// <summary>Messages between the processing stream, the partition actors and their URL actors.</summary>
 public static class WindowsProtocol
 {
-    /// <summary>A valid visit of <paramref name="Url"/> at <paramref name="EventTime"/>, read at <paramref name="ArrivedAt"/> (wall clock).</summary>
-    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt);
+    /// <summary>
+    /// A valid visit of <paramref name="Url"/> at <paramref name="EventTime"/>, read at <paramref name="ArrivedAt"/> (wall
+    /// clock). A visit re-keyed through the repartition topic also names the input partition and offset it came from
+    /// (else -1): a copy produced again after a restart comes with an offset already counted, and is skipped.
+    /// </summary>
+    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt, int SourcePartition = -1, long SourceOffset = -1);
 
     /// <summary>
     /// Visits of one partition, in offset order, counted as if they came one by one. The stream batches the visits
@@ -40,9 +44,10 @@ public static class WindowsProtocol
 
     /// <summary>
     /// Reply to <see cref="CountVisits"/> and <see cref="Tick"/>: every update of a (URL, window) count, one for each
-    /// change, the updates of one URL in the order of its changes; and how many visits were too late to count.
+    /// change, the updates of one URL in the order of its changes; how many visits were too late to count, and how many
+    /// were copies of repartitioned visits counted already.
     /// </summary>
-    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, int LateVisits)
+    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, int LateVisits, int Duplicates = 0)
     {
         public static Updated Nothing { get; } = new([], 0);
     }

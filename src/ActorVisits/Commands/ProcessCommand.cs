@@ -29,7 +29,8 @@ internal static class ProcessCommand
         };
         var fromBeginning = new Option<bool>("--from-beginning")
         {
-            Description = "Rewind the group to the earliest offsets first (refused while it has members), so everything still held is counted again.",
+            Description = "Rewind the group to the earliest offsets first (refused while it has members), so everything still held is counted again. " +
+                          "With repartition = on it rewinds the input only, whose copies are then skipped as counted already: use a new --group-id to count again.",
         };
         var command = new Command("process",
             "Count visits per URL over sliding windows (30 s, 1 min, 5 min by default) and produce every change, keyed by URL with acks=all, " +
@@ -80,7 +81,7 @@ internal static class ProcessCommand
             }
             catch (InvalidConfigurationException)
             {
-                await processor.Control.ShutdownAsync();
+                await processor.AbortAsync();
                 throw;
             }
             finally
@@ -102,26 +103,26 @@ internal static class ProcessCommand
         using var progress = new PeriodicTimer(ProgressInterval);
         try
         {
-            while (!processor.Completion.IsCompleted && await progress.WaitForNextTickAsync(stopping))
+            while (!processor.AnyStopped.IsCompleted && await progress.WaitForNextTickAsync(stopping))
                 Console.Error.WriteLine(processor.Metrics.ToString());
         }
         catch (OperationCanceledException)
         {
         }
-        if (processor.Completion.IsFaulted)
+        if (processor.Error is { } error)
         {
             try
             {
-                await processor.Control.ShutdownAsync();
+                await processor.AbortAsync();
             }
             catch (Exception)
             {
                 // The consumer itself may be what failed (a client property librdkafka refused); the stream's error says it.
             }
-            Console.Error.WriteLine($"Stopped on error: {processor.Completion.Exception!.GetBaseException().Message}");
+            Console.Error.WriteLine($"Stopped on error: {error.Message}");
             return 1;
         }
-        var drained = processor.Control.DrainAndShutdownAsync(processor.Completion);
+        var drained = processor.DrainAndStopAsync();
         if (await Task.WhenAny(drained, Task.Delay(DrainTimeout)) != drained)
         {
             Console.Error.WriteLine($"Could not drain within {DrainTimeout.TotalSeconds:0} s; uncommitted visits will be read again.");

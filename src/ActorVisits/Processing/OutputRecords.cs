@@ -38,6 +38,36 @@ internal static class OutputRecords
         }
     }
 
+    /// <summary>
+    /// A valid visit re-keyed by its URL for the repartition topic: the original bytes and timestamp, with headers naming
+    /// the source partition and offset, by which the counting side recognises the copies a restart produces again.
+    /// </summary>
+    public static ProducerRecord<byte[], byte[]> Repartitioned(string topic, ConsumeResult<byte[], byte[]> source, string url) =>
+        new(topic, new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(url),
+            Value = source.Message.Value,
+            Timestamp = source.Message.Timestamp.Type == TimestampType.NotAvailable
+                ? Timestamp.Default
+                : new Timestamp(source.Message.Timestamp.UnixTimestampMs, TimestampType.CreateTime),
+            Headers = new Headers
+            {
+                { SourcePartitionHeader, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
+                { SourceOffsetHeader, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
+            },
+        });
+
+    /// <summary>The source partition and offset of a repartitioned record; (-1, -1) for a record read from the input itself.</summary>
+    public static (int Partition, long Offset) SourceOf(Headers? headers)
+    {
+        if (headers is null || !headers.TryGetLastBytes(SourcePartitionHeader, out var partition) || !headers.TryGetLastBytes(SourceOffsetHeader, out var offset))
+            return (-1, -1);
+        return int.TryParse(Encoding.UTF8.GetString(partition), NumberStyles.None, CultureInfo.InvariantCulture, out var p)
+               && long.TryParse(Encoding.UTF8.GetString(offset), NumberStyles.None, CultureInfo.InvariantCulture, out var o)
+            ? (p, o)
+            : (-1, -1);
+    }
+
     /// <summary>The original key and bytes, with headers naming the reason and where the record came from.</summary>
     public static ProducerRecord<byte[], byte[]> DeadLetter(string topic, ConsumeResult<byte[], byte[]> source, string reason) =>
         new(topic, new Message<byte[], byte[]>

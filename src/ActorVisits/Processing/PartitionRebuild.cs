@@ -80,7 +80,10 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             var now = DateTimeOffset.UtcNow;
             // Dead letters were written when the record was first read; a replay only counts.
             if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, out var visit, out _))
-                batch.Add(new VisitAt(visit.Url, visit.Timestamp, now));
+            {
+                var (sourcePartition, sourceOffset) = OutputRecords.SourceOf(record.Message.Headers);
+                batch.Add(new VisitAt(visit.Url, visit.Timestamp, now, sourcePartition, sourceOffset));
+            }
             if (batch.Count == BatchSize)
                 Send();
         }

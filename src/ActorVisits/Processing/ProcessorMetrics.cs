@@ -10,6 +10,8 @@ public sealed class ProcessorMetrics
     private long _deadLettered;
     private long _updates;
     private long _notKeyedByUrl;
+    private long _repartitioned;
+    private long _duplicates;
     private long _rebuilds;
     private long _replayed;
     private long _rebuildTicks;
@@ -43,6 +45,12 @@ public sealed class ProcessorMetrics
     /// <summary>Visits whose record key is not their URL: their URL may be counted in several partitions.</summary>
     public long NotKeyedByUrl => Interlocked.Read(ref _notKeyedByUrl);
 
+    /// <summary>Visits re-keyed by URL to the repartition topic (<c>repartition = on</c>).</summary>
+    public long Repartitioned => Interlocked.Read(ref _repartitioned);
+
+    /// <summary>Copies of repartitioned visits counted already (produced again after a restart), skipped.</summary>
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
     /// <summary>Partitions whose windows were rebuilt by replay after an assignment.</summary>
     public long Rebuilds => Interlocked.Read(ref _rebuilds);
 
@@ -53,15 +61,19 @@ public sealed class ProcessorMetrics
     public TimeSpan RebuildTime => TimeSpan.FromTicks(Interlocked.Read(ref _rebuildTicks));
 
     public override string ToString() =>
+        (Repartitioned == 0 ? "" : $"visits repartitioned by URL {Repartitioned:N0}, copies skipped {Duplicates:N0}, ") +
         $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}" +
         (Rebuilds == 0 ? "" : $", {Rebuilds:N0} partitions rebuilt from {Replayed:N0} records in {RebuildTime.TotalSeconds:N1} s") +
-        (NotKeyedByUrl == 0 ? "" : $"; WARNING {NotKeyedByUrl:N0} visits not keyed by their URL: a URL spread over partitions gets one count per partition (docs/deploy.md)");
+        (NotKeyedByUrl == 0 ? "" : $"; WARNING {NotKeyedByUrl:N0} visits not keyed by their URL: a URL spread over partitions gets one count per partition; set actorvisits.processor.repartition = on (docs/deploy.md)");
 
-    internal void AddVisits(int counted, int late)
+    internal void AddVisits(int counted, int late, int duplicates)
     {
         Interlocked.Add(ref _visits, counted);
         Interlocked.Add(ref _late, late);
+        Interlocked.Add(ref _duplicates, duplicates);
     }
+
+    internal void AddRepartitioned() => Interlocked.Increment(ref _repartitioned);
 
     internal void AddNotKeyedByUrl() => Interlocked.Increment(ref _notKeyedByUrl);
 

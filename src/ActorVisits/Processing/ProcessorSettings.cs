@@ -18,9 +18,23 @@ public sealed record ProcessorSettings(
     int MaxBatch,
     bool Rebuild,
     TimeSpan RebuildMargin,
-    AutoOffsetReset StartFrom)
+    AutoOffsetReset StartFrom,
+    bool Repartition = false,
+    string RepartitionTopic = ProcessorSettings.AutoRepartitionTopic)
 {
     public const string Section = "actorvisits.processor";
+
+    /// <summary>The value of <c>repartition-topic</c> that names the topic after the group and the input.</summary>
+    public const string AutoRepartitionTopic = "auto";
+
+    /// <summary>Where visits are counted from: the input itself, or the repartition topic that re-keys it by URL.</summary>
+    public string CountingTopic => Repartition ? RepartitionTopicName : InputTopic;
+
+    /// <summary>The group that counts: the processor's group on the input, or its own group on the repartition topic.</summary>
+    public string CountingGroupId => Repartition ? $"{GroupId}.by-url" : GroupId;
+
+    /// <summary>The repartition topic: <c>group-input-repartition</c> unless configured, as Kafka Streams names its internal topics.</summary>
+    public string RepartitionTopicName => RepartitionTopic == AutoRepartitionTopic ? $"{GroupId}-{InputTopic}-repartition" : RepartitionTopic;
 
     public static ProcessorSettings FromConfig(Akka.Configuration.Config config)
     {
@@ -43,7 +57,9 @@ public sealed record ProcessorSettings(
                 "earliest" => AutoOffsetReset.Earliest,
                 "latest" => AutoOffsetReset.Latest,
                 var other => throw new InvalidConfigurationException($"Configuration key '{Section}.start-from' must be 'earliest' or 'latest' (got '{other}')."),
-            });
+            },
+            processor.Boolean("repartition"),
+            processor.String("repartition-topic"));
     }
 
     /// <summary>Every entry of <c>windows</c>: its key is the window's name, with its length and output topic; shortest first.</summary>

@@ -30,7 +30,7 @@ public sealed class UrlQueries : IDisposable
     {
         var config = kafka.Client();
         _admin = new AdminClientBuilder(config).SetLogHandler(KafkaLog.For(config)).Build();
-        _topic = settings.InputTopic;
+        _topic = settings.CountingTopic;
         _timeout = settings.AskTimeout;
         _local = local;
         _sharded = sharded;

@@ -48,14 +48,45 @@ public sealed class VisitProcessor
     /// <summary>Completes after the last commit once the stream has drained, or fails with the stream's error.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
+    /// <summary>With <c>repartition = on</c>, the stream that re-keys the input by URL ahead of the counting one.</summary>
+    private (IConsumerControl Control, Task Completion)? _repartitioning;
+
+    /// <summary>Completes when a stream stops: an error, since they run until told to stop.</summary>
+    public Task AnyStopped => _repartitioning is { } repartitioning ? Task.WhenAny(Completion, repartitioning.Completion) : Completion;
+
+    /// <summary>The first error of a stream, if one failed.</summary>
+    public Exception? Error => (_repartitioning?.Completion.Exception ?? Completion.Exception)?.GetBaseException();
+
+    /// <summary>
+    /// The graceful stop: the re-keying stream first (what it read is produced and committed), then the counting one,
+    /// each draining what it has in flight and committing it.
+    /// </summary>
+    public async Task DrainAndStopAsync()
+    {
+        if (_repartitioning is { } repartitioning)
+            await repartitioning.Control.DrainAndShutdownAsync(repartitioning.Completion);
+        await Control.DrainAndShutdownAsync(Completion);
+    }
+
+    /// <summary>Stops consuming at once, after an error; what was not committed is read again next time.</summary>
+    public async Task AbortAsync()
+    {
+        if (_repartitioning is { } repartitioning)
+            await repartitioning.Control.ShutdownAsync();
+        await Control.ShutdownAsync();
+    }
+
     /// <summary>Starts processing; the group resumes from its committed offsets (or <c>start-from</c> without any).</summary>
     public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null, bool clustered = false)
     {
         var processor = new VisitProcessor(system, kafka, settings, clock ?? TimeProvider.System, clustered);
         var materializer = system.Materializer();
-        var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray);
-        consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
-        var (control, visits) = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic).PreMaterialize(materializer);
+        if (settings.Repartition)
+            processor._repartitioning = VisitRepartitioner.Start(system, kafka, settings, processor.Metrics, processor._clock);
+        var consumerSettings = kafka.Consumer(settings.CountingGroupId, Deserializers.ByteArray, Deserializers.ByteArray);
+        // Everything re-keyed is counted; where a new group starts in the input is decided by the re-keying stream.
+        consumerSettings.Config.AutoOffsetReset = settings.Repartition ? AutoOffsetReset.Earliest : settings.StartFrom;
+        var (control, visits) = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).PreMaterialize(materializer);
         processor.Control = control;
 
         var ticks = Source.Tick(settings.TickInterval, settings.TickInterval, NotUsed.Instance)
@@ -117,14 +148,15 @@ public sealed class VisitProcessor
                 byPartition[partition] = visits = [];
             if (!VisitValidation.IsKeyedByUrl(record.Message.Key, visit.Url))
                 Metrics.AddNotKeyedByUrl();
-            visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt));
+            var (sourcePartition, sourceOffset) = OutputRecords.SourceOf(record.Message.Headers);
+            visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt, sourcePartition, sourceOffset));
         }
         var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
         await Task.WhenAll(byPartition.Keys.Select(p => p.Ready));
         var answers = await Task.WhenAll(asks);
         foreach (var ((partition, counted), answer) in byPartition.Zip(answers))
         {
-            Metrics.AddVisits(counted.Count - answer.LateVisits, answer.LateVisits);
+            Metrics.AddVisits(counted.Count - answer.LateVisits - answer.Duplicates, answer.LateVisits, answer.Duplicates);
             // Revoked while being counted: the same as above, and the new owner may have produced newer updates already.
             if (Control.IsAssigned(partition.Partition, partition.Epoch))
                 Add(outputs, answer);

@@ -11,7 +11,8 @@ namespace ActorVisits.Tests.Cluster;
 /// Three `actorvisits process --cluster` children on loopback form one Akka cluster and one consumer group. Any node
 /// answers for any URL (through sharding, shard = the URL's partition) with the counts of the output topics; when the
 /// first node (the seed, which hosts the shard coordinator) is killed, the other two take its partitions and shards
-/// over, rebuild them, and answer the same counts.
+/// over, rebuild them, and answer the same counts. The nodes re-key the input through a repartition topic
+/// (<c>repartition = on</c>), so the cluster also counts through it, copies included.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
@@ -22,15 +23,20 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
     public async Task Three_nodes_answer_every_url_with_the_counts_of_the_output_topics_before_and_after_one_is_killed()
     {
         var run = await ProcessorRun.CreateAsync(kafka, Partitions);
+        // With as many partitions as the input, a URL keeps its partition number and, read from one input partition
+        // and re-keyed in order, its order: the recount of the input applies.
+        var repartition = await kafka.NewTopicAsync(Partitions, "repartition");
         var input = InputStream.Generate(seed: 47, count: 6_000, urls: 30);
         var ports = FreePorts(6);
-        var nodes = Enumerable.Range(0, 3).Select(i => ChildProcessor.StartClusterNode(run, ports[i], seedPort: ports[0], httpPort: ports[3 + i])).ToList();
+        var config = $"actorvisits.processor {{ repartition = on, repartition-topic = \"{repartition}\" }}";
+        var nodes = Enumerable.Range(0, 3).Select(i => ChildProcessor.StartClusterNode(run, ports[i], seedPort: ports[0], httpPort: ports[3 + i], config)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
             // Nodes join (and the group rebalances) while the visits arrive.
             var partitionOf = await Task.Run(() => input.Produce(kafka.Client, run.Settings.InputTopic, perSecond: 2_000));
-            await Eventually.HoldsAsync(() => nodes.All(n => !n.HasExited) && run.Lag() == 0, TimeSpan.FromSeconds(60), "the cluster processed every visit");
+            await Eventually.HoldsAsync(() => nodes.All(n => !n.HasExited) && run.Lag() == 0 && CountingLag(run, repartition) == 0,
+                TimeSpan.FromSeconds(60), "the cluster processed every visit");
             FinalCounts.AssertEqualRecount(kafka, run, input, partitionOf);
             var expected = LastOutputs(run);
             var urls = partitionOf.Keys.Order(StringComparer.Ordinal).ToList();
@@ -44,7 +50,7 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
             foreach (var httpPort in ports[4..])
                 await AssertAnswersAsync(http, httpPort, urls, expected, run.Settings.Windows);
             Assert.True(nodes.Skip(1).All(n => !n.HasExited), "the other nodes still run");
-            Assert.Equal(0, run.Lag());
+            Assert.Equal(0, run.Lag() + CountingLag(run, repartition));
 
             // A graceful stop drains, commits and leaves the cluster.
             foreach (var node in nodes.Skip(1))
@@ -95,6 +101,9 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
             return true;
         }, TimeSpan.FromSeconds(60), () => $"node on HTTP port {httpPort} answers every URL: {mismatch}");
     }
+
+    private long CountingLag(ProcessorRun run, string repartitionTopic) =>
+        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
 
     private static Dictionary<(string Url, string Window), int> LastOutputs(ProcessorRun run)
     {

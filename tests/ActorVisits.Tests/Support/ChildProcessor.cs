@@ -9,6 +9,7 @@ public sealed class ChildProcessor : IDisposable
     private readonly string _config;
 
     private readonly Task<string> _output;
+    private bool _disposed;
 
     private ChildProcessor(Process process, string config)
     {
@@ -40,11 +41,12 @@ public sealed class ChildProcessor : IDisposable
     /// A cluster node on loopback that notices a killed node within seconds: the split brain resolver downs an
     /// unreachable node after 2 s of stable membership, instead of 7 s.
     /// </summary>
-    public static ChildProcessor StartClusterNode(ProcessorRun run, int port, int seedPort, int httpPort) =>
+    public static ChildProcessor StartClusterNode(ProcessorRun run, int port, int seedPort, int httpPort, string extraConfig = "") =>
         Start(run, [.. QuickSessions, "--cluster", "--hostname", "127.0.0.1", "--port", $"{port}", "--seed", $"127.0.0.1:{seedPort}", "--http-port", $"{httpPort}"],
-            """
+            $"""
             akka.cluster.split-brain-resolver.stable-after = 2s
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+            {extraConfig}
             """);
 
     /// <summary>
@@ -81,8 +83,12 @@ public sealed class ChildProcessor : IDisposable
 
     public Task WaitForExitAsync() => _process.WaitForExitAsync();
 
+    /// <summary>Kills the child if it still runs; a second call does nothing.</summary>
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
             _process.Kill(entireProcessTree: true);
         _process.Dispose();

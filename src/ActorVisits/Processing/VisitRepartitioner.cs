@@ -1,0 +1,64 @@
+using ActorVisits.Configuration;
+using ActorVisits.Kafka;
+using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Dsl;
+using ActorVisits.Kafka.Messages;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+
+namespace ActorVisits.Processing;
+
+/// <summary>
+/// Re-keys visits by URL (<c>repartition = on</c>): reads the input whatever its keys, produces each valid visit to the
+/// repartition topic keyed by its URL with acks=all, naming its source partition and offset in headers, and commits an
+/// input offset once its record is acknowledged; invalid records go to the dead-letter topic. Each URL then lives in
+/// one partition of the repartition topic, with one owner and one clock. At-least-once: after a restart or a rebalance
+/// the uncommitted tail is produced again, and the counting side skips those copies by their source offsets.
+/// </summary>
+internal static class VisitRepartitioner
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Creates the repartition topic if missing, with the input's partition count, then starts re-keying.</summary>
+    public static (IConsumerControl Control, Task Completion) Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, ProcessorMetrics metrics, TimeProvider clock)
+    {
+        EnsureTopicAsync(kafka, settings).GetAwaiter().GetResult();
+        var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray);
+        consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
+        var (control, records) = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic).PreMaterialize(system.Materializer());
+        var completion = records
+            .Select(message =>
+            {
+                var record = message.Record;
+                if (VisitValidation.TryValidate(record, clock.GetUtcNow(), settings.MaxFutureSkew, out var visit, out var reason))
+                {
+                    metrics.AddRepartitioned();
+                    return ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(
+                        OutputRecords.Repartitioned(settings.RepartitionTopicName, record, visit.Url), message.CommittableOffset);
+                }
+                metrics.AddDeadLetter();
+                return ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(
+                    OutputRecords.DeadLetter(settings.DeadLetterTopic, record, reason), message.CommittableOffset);
+            })
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
+            .Select(results => results.PassThrough)
+            .RunWith(Committer.Sink(kafka.Committer), system.Materializer());
+        return (control, completion);
+    }
+
+    private static async Task EnsureTopicAsync(KafkaSettings kafka, ProcessorSettings settings)
+    {
+        var config = kafka.Client();
+        Metadata metadata;
+        using (var admin = new AdminClientBuilder(config).SetLogHandler(KafkaLog.For(config)).Build())
+            metadata = admin.GetMetadata(MetadataTimeout);
+        if (metadata.Topics.Any(t => t.Topic == settings.RepartitionTopicName && t.Error.Code == ErrorCode.NoError))
+            return;
+        var input = metadata.Topics.SingleOrDefault(t => t.Topic == settings.InputTopic && t.Error.Code == ErrorCode.NoError)
+                    ?? throw new InvalidOperationException($"Topic '{settings.InputTopic}' does not exist on {kafka.BootstrapServers}.");
+        await using var cluster = new KafkaCluster(config);
+        await cluster.EnsureTopicsAsync([new TopicSpec(settings.RepartitionTopicName, input.Partitions.Count, Math.Min(3, metadata.Brokers.Count))], CancellationToken.None);
+    }
+}

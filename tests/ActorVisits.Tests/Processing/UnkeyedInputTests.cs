@@ -1,0 +1,139 @@
+using System.Text;
+using ActorVisits.Entities;
+using ActorVisits.Entities.Windows;
+using ActorVisits.Kafka.Settings;
+using ActorVisits.Tests.Support;
+using Confluent.Kafka;
+
+namespace ActorVisits.Tests.Processing;
+
+/// <summary>
+/// Visits published without a key, counted with <c>repartition = on</c> by real `actorvisits process` children: every
+/// visit is re-keyed by URL through the repartition topic, so each URL has one owner and one clock, and the copies a
+/// killed member's successor produces again are counted once. The final counts are those of the visits in each window
+/// at the end of their URL's partition of the repartition topic.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
+{
+    private const int Partitions = 4;
+
+    [Fact]
+    public async Task One_process_killed_and_restarted_counts_unkeyed_visits_exactly_once()
+    {
+        var (run, repartition) = await CreateRunAsync();
+        var visits = Visits(count: 8_000, seed: 51);
+        var producing = Task.Run(() => ProduceUnkeyed(run.Settings.InputTopic, visits, perSecond: 1_500));
+
+        using (var first = Start(run, repartition))
+        {
+            await Eventually.HoldsAsync(() => !first.HasExited && run.Committed() >= 2_500, TimeSpan.FromSeconds(60), "the first child re-keyed 2,500 visits");
+            first.Signal("KILL");
+            await Eventually.CompletesAsync(first.WaitForExitAsync(), TimeSpan.FromSeconds(10), "exit after SIGKILL");
+        }
+        await producing;
+        var summary = await RunToTheEndAsync(run, repartition, Start(run, repartition));
+
+        AssertFinalCounts(run, repartition, visits);
+        Assert.Matches(@"copies skipped [1-9]", summary);
+    }
+
+    [Fact]
+    public async Task Two_processes_one_killed_mid_stream_count_unkeyed_visits_exactly_once()
+    {
+        var (run, repartition) = await CreateRunAsync();
+        var visits = Visits(count: 8_000, seed: 52);
+        var producing = Task.Run(() => ProduceUnkeyed(run.Settings.InputTopic, visits, perSecond: 1_500));
+
+        using var survivor = Start(run, repartition);
+        using (var killed = Start(run, repartition))
+        {
+            await Eventually.HoldsAsync(() => !killed.HasExited && run.Committed() >= 3_500, TimeSpan.FromSeconds(60), "both children re-keyed 3,500 visits");
+            killed.Signal("KILL");
+            await Eventually.CompletesAsync(killed.WaitForExitAsync(), TimeSpan.FromSeconds(10), "exit after SIGKILL");
+        }
+        await producing;
+        await RunToTheEndAsync(run, repartition, survivor);
+
+        AssertFinalCounts(run, repartition, visits);
+    }
+
+    private async Task<(ProcessorRun Run, string RepartitionTopic)> CreateRunAsync()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, Partitions);
+        // The embedded broker has no CreateTopics; on a real cluster the processor creates it.
+        return (run, await kafka.NewTopicAsync(Partitions, "repartition"));
+    }
+
+    private static ChildProcessor Start(ProcessorRun run, string repartitionTopic) =>
+        ChildProcessor.Start(run, ChildProcessor.QuickSessions, $$"""
+            actorvisits.processor { repartition = on, repartition-topic = "{{repartitionTopic}}" }
+            """);
+
+    /// <summary>Waits until both groups have committed everything, stops the child with SIGTERM, returns its last lines.</summary>
+    private async Task<string> RunToTheEndAsync(ProcessorRun run, string repartitionTopic, ChildProcessor child)
+    {
+        using (child)
+        {
+            await Eventually.HoldsAsync(() => !child.HasExited && run.Lag() == 0 && CountingLag(run, repartitionTopic) == 0,
+                TimeSpan.FromSeconds(90), "every visit re-keyed and counted");
+            child.Signal("TERM");
+            await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(30), "exit after SIGTERM");
+            Assert.Equal(0, child.ExitCode);
+            return await child.StandardError;
+        }
+    }
+
+    private long CountingLag(ProcessorRun run, string repartitionTopic) =>
+        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
+
+    /// <summary>
+    /// Visits in event-time order, 40 ms apart, over 30 URLs: none is late in any interleaving of the input
+    /// partitions, so the final count of a (URL, window) is the number of its visits in the window that ends at the
+    /// latest second of its partition of the repartition topic.
+    /// </summary>
+    private static List<Visit> Visits(int count, int seed)
+    {
+        var factory = new VisitFactory(new UrlCatalogue(30), new Random(seed));
+        return Enumerable.Range(0, count).Select(i => factory.Next(InputStream.Start.AddMilliseconds(i * 40.0))).ToList();
+    }
+
+    private void ProduceUnkeyed(string topic, List<Visit> visits, int perSecond)
+    {
+        var settings = ProducerSettings<Null, byte[]>.Create(kafka.Client, Serializers.Null, Serializers.ByteArray);
+        using var producer = new ProducerBuilder<Null, byte[]>(settings.Config).Build();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < visits.Count; i++)
+        {
+            // Pacing the traffic (visit i is due at i / rate seconds), not waiting for anything to happen.
+            if (i % 100 == 0 && TimeSpan.FromSeconds((double)i / perSecond) - clock.Elapsed is { Ticks: > 0 } ahead)
+                Thread.Sleep(ahead);
+            producer.Produce(topic, new Message<Null, byte[]> { Value = VisitJson.Serialize(visits[i]) }, report => Assert.False(report.Error.IsError, report.Error.Reason));
+        }
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>The last update of every (URL, window) is the expected count, and no update exceeds the visits in its window.</summary>
+    private void AssertFinalCounts(ProcessorRun run, string repartitionTopic, List<Visit> visits)
+    {
+        var partitionOf = visits.Select(v => v.Url).Distinct().ToDictionary(u => u, u => KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(u), Partitions));
+        var seconds = visits.GroupBy(v => v.Url).ToDictionary(g => g.Key, g => g.Select(v => v.Timestamp.ToUnixTimeSeconds()).ToList());
+        var streamEnd = visits.GroupBy(v => partitionOf[v.Url]).ToDictionary(g => g.Key, g => g.Max(v => v.Timestamp.ToUnixTimeSeconds()));
+        int InWindow(string url, long end, int length) => seconds[url].Count(s => s > end - length && s <= end);
+
+        foreach (var window in run.Settings.Windows.Windows)
+        {
+            var last = new Dictionary<string, int>();
+            foreach (var record in TestRecords.ReadAll(kafka.Client, window.Topic, TimeSpan.FromSeconds(60)).OrderBy(r => r.Offset.Value))
+            {
+                Assert.True(WindowUpdateJson.TryParse(record.Message.Value, out var url, out _, out var count, out var windowEnd));
+                var end = windowEnd.ToUnixTimeSeconds() - 1;
+                Assert.True(count <= InWindow(url, end, window.Seconds), $"{url} {window.Name} ending {windowEnd:O}: {count} is more than the visits in that window");
+                last[url] = count;
+            }
+            var expected = seconds.Keys.ToDictionary(u => u, u => InWindow(u, streamEnd[partitionOf[u]], window.Seconds))
+                .Where(e => e.Value > 0 || last.ContainsKey(e.Key));
+            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), last.OrderBy(e => e.Key, StringComparer.Ordinal));
+        }
+    }
+}
