@@ -27,6 +27,9 @@ public sealed class VisitProcessor
     private readonly TimeProvider _clock;
     private readonly PartitionRegistry _partitions;
 
+    /// <summary>Where a partition without a committed offset starts: at its beginning, unless the group starts at the end.</summary>
+    private long? _startWithoutCommit;
+
     private VisitProcessor(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock, bool clustered)
     {
         _settings = settings;
@@ -86,6 +89,8 @@ public sealed class VisitProcessor
         var consumerSettings = kafka.Consumer(settings.CountingGroupId, Deserializers.ByteArray, Deserializers.ByteArray);
         // Everything re-keyed is counted; where a new group starts in the input is decided by the re-keying stream.
         consumerSettings.Config.AutoOffsetReset = settings.Repartition ? AutoOffsetReset.Earliest : settings.StartFrom;
+        // Offset 0 is at or before the log start: nothing to rebuild from. The end is known only from the first record.
+        processor._startWithoutCommit = consumerSettings.Config.AutoOffsetReset == AutoOffsetReset.Earliest ? 0 : null;
         var (control, visits) = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).PreMaterialize(materializer);
         processor.Control = control;
 
@@ -166,15 +171,16 @@ public sealed class VisitProcessor
 
     /// <summary>
     /// Asks every assigned partition's actor to follow the wall clock if idle. A partition assigned with a committed
-    /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart.
+    /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart;
+    /// so does one read from its beginning, so that queries for its URLs are answered (with zeros) while it is empty.
     /// </summary>
     private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleTickAsync(DateTimeOffset now)
     {
         var assigned = Control.AssignedPartitions;
         foreach (var partition in assigned)
         {
-            if (partition.CommittedOffset is { } committed)
-                _partitions.For(partition.Partition, partition.Epoch, committed);
+            if ((partition.CommittedOffset ?? _startWithoutCommit) is { } resumeAt)
+                _partitions.For(partition.Partition, partition.Epoch, resumeAt);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
         var answers = await Task.WhenAll(partitions.Select(p => p.Ask<Updated>(new Tick(now), _settings.AskTimeout)));

@@ -122,6 +122,53 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
         }
     }
 
+    [Fact]
+    public async Task Queries_answer_the_counts_of_a_visited_url_and_zeros_for_a_url_whose_partition_never_had_a_record()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, Partitions);
+        const string visited = "/store/tech/tv";
+        var empty = Enumerable.Range(0, 100).Select(i => $"/store/books/{i}").First(url => PartitionOf(url) != PartitionOf(visited));
+        // Keyed as MediaSeller's producers key: murmur2 of the URL, which is where queries look.
+        var config = new ProducerConfig(new Dictionary<string, string>(kafka.Client)) { Partitioner = Partitioner.Murmur2Random };
+        using (var producer = new ProducerBuilder<string, byte[]>(config).Build())
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                var visit = new Visit(Guid.NewGuid(), "42.42.183.75", visited, DateTimeOffset.UtcNow);
+                producer.Produce(run.Settings.InputTopic, new Message<string, byte[]> { Key = visited, Value = VisitJson.Serialize(visit) });
+            }
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var processor = run.Start(Sys);
+        try
+        {
+            await run.CaughtUpAsync(processor, TimeSpan.FromSeconds(60));
+            var counts = await AnsweredAsync(processor, visited);
+            Assert.Equal(30, counts.Windows.Single(w => w.Window == "5mn").Count);
+            // The group has no commit there and the partition no record: it is still this process's, with nothing counted.
+            counts = await AnsweredAsync(processor, empty);
+            Assert.All(counts.Windows, w => Assert.Equal(0, w.Count));
+        }
+        finally
+        {
+            await run.StopAsync(processor);
+        }
+    }
+
+    private static int PartitionOf(string url) => KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(url), Partitions);
+
+    private static async Task<ActorVisits.Actors.WindowsProtocol.UrlCounts> AnsweredAsync(VisitProcessor processor, string url)
+    {
+        ActorVisits.Actors.WindowsProtocol.UrlCounts? counts = null;
+        await Eventually.HoldsAsync(() =>
+        {
+            counts = processor.Queries.QueryAsync(url, CancellationToken.None).GetAwaiter().GetResult();
+            return counts.Available;
+        }, TimeSpan.FromSeconds(30), () => $"{url} answered (last: {counts?.Unavailable})");
+        return counts!;
+    }
+
     private Dictionary<string, int> LastCounts(string topic) =>
         TestRecords.ReadAll(kafka.Client, topic, TimeSpan.FromSeconds(30)).Select(r => (Record: r, Update: Parse(r)))
             .GroupBy(u => u.Update.Url).ToDictionary(g => g.Key, g => g.MaxBy(u => u.Record.Offset.Value).Update.Count);
