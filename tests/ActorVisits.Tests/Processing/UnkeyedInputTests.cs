@@ -102,12 +102,10 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
     {
         var settings = ProducerSettings<Null, byte[]>.Create(kafka.Client, Serializers.Null, Serializers.ByteArray);
         using var producer = new ProducerBuilder<Null, byte[]>(settings.Config).Build();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pace = new TrafficPace(perSecond);
         for (var i = 0; i < visits.Count; i++)
         {
-            // Pacing the traffic (visit i is due at i / rate seconds), not waiting for anything to happen.
-            if (i % 100 == 0 && TimeSpan.FromSeconds((double)i / perSecond) - clock.Elapsed is { Ticks: > 0 } ahead)
-                Thread.Sleep(ahead);
+            pace.WaitFor(i);
             producer.Produce(topic, new Message<Null, byte[]> { Value = VisitJson.Serialize(visits[i]) }, report => Assert.False(report.Error.IsError, report.Error.Reason));
         }
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));

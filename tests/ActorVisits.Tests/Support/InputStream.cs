@@ -70,12 +70,10 @@ public sealed class InputStream
         using var producer = new ProducerBuilder<string, byte[]>(settings.Config).Build();
         var partitionOf = new Dictionary<string, int>();
         var delivered = new List<(int Index, string Url, TopicPartitionOffset At)>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pace = perSecond is { } rate ? new TrafficPace(rate) : null;
         foreach (var (index, url, value, _) in Records)
         {
-            // Pacing the traffic (record n is due at n / rate seconds), not waiting for anything to happen.
-            if (perSecond is { } rate && index % 100 == 0 && TimeSpan.FromSeconds((double)index / rate) - clock.Elapsed is { Ticks: > 0 } ahead)
-                Thread.Sleep(ahead);
+            pace?.WaitFor(index);
             // Idempotence keeps each partition in production order, which the late-visit reference relies on.
             producer.Produce(topic, new Message<string, byte[]> { Key = url, Value = value }, report =>
             {
