@@ -25,12 +25,16 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
         var visits = Visits(count: 8_000, seed: 51);
         var producing = Task.Run(() => ProduceUnkeyed(run.Settings.InputTopic, visits, perSecond: 1_500));
 
-        using (var first = Start(run, repartition))
+        // Commits every 2,000 offsets only: killed between two commits, the child leaves re-keyed visits whose input
+        // offsets are not committed, which its successor re-keys again.
+        using (var first = Start(run, repartition, "actorvisits.kafka.committer { max-batch = 2000, max-interval = 60s }"))
         {
-            await Eventually.HoldsAsync(() => !first.HasExited && run.Committed() >= 2_500, TimeSpan.FromSeconds(60), "the first child re-keyed 2,500 visits");
+            await Eventually.HoldsAsync(() => !first.HasExited && run.Committed() >= 2_000 && UncommittedCopies(run, repartition) is >= 200 and <= 1_200,
+                TimeSpan.FromSeconds(60), "the first child committed 2,000 re-keyed visits and re-keyed 200 more");
             first.Signal("KILL");
             await Eventually.CompletesAsync(first.WaitForExitAsync(), TimeSpan.FromSeconds(10), "exit after SIGKILL");
         }
+        Assert.True(UncommittedCopies(run, repartition) > 0, "the killed child left re-keyed visits uncommitted");
         await producing;
         var summary = await RunToTheEndAsync(run, repartition, Start(run, repartition));
 
@@ -65,9 +69,10 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
         return (run, await kafka.NewTopicAsync(Partitions, "repartition"));
     }
 
-    private static ChildProcessor Start(ProcessorRun run, string repartitionTopic) =>
+    private static ChildProcessor Start(ProcessorRun run, string repartitionTopic, string extraConfig = "") =>
         ChildProcessor.Start(run, ChildProcessor.QuickSessions, $$"""
             actorvisits.processor { repartition = on, repartition-topic = "{{repartitionTopic}}" }
+            {{extraConfig}}
             """);
 
     /// <summary>Waits until both groups have committed everything, stops the child with SIGTERM, returns its last lines.</summary>
@@ -83,6 +88,11 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
             return await child.StandardError;
         }
     }
+
+    /// <summary>Visits re-keyed (in the repartition topic) whose input offsets are not committed yet.</summary>
+    private long UncommittedCopies(ProcessorRun run, string repartitionTopic) =>
+        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.End)
+        - run.Committed();
 
     private long CountingLag(ProcessorRun run, string repartitionTopic) =>
         kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
