@@ -27,13 +27,17 @@ public sealed class VisitProcessor
     private readonly TimeProvider _clock;
     private readonly PartitionRegistry _partitions;
 
-    /// <summary>Where a partition without a committed offset starts: at its beginning, unless the group starts at the end.</summary>
-    private long? _startWithoutCommit;
+    /// <summary>
+    /// Where a partition without a committed offset starts, if known before its first record: offset 0, at or before
+    /// its log start (nothing to rebuild), unless the group starts at the end, known only from the first record.
+    /// </summary>
+    private readonly long? _startWithoutCommit;
 
     private VisitProcessor(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock, bool clustered)
     {
         _settings = settings;
         _clock = clock;
+        _startWithoutCommit = CountingStartFrom(settings) == AutoOffsetReset.Earliest ? 0 : null;
         var local = new LocalPartitions();
         var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
         _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local);
@@ -87,10 +91,7 @@ public sealed class VisitProcessor
         if (settings.Repartition)
             processor._repartitioning = VisitRepartitioner.Start(system, kafka, settings, processor.Metrics, processor._clock);
         var consumerSettings = kafka.Consumer(settings.CountingGroupId, Deserializers.ByteArray, Deserializers.ByteArray);
-        // Everything re-keyed is counted; where a new group starts in the input is decided by the re-keying stream.
-        consumerSettings.Config.AutoOffsetReset = settings.Repartition ? AutoOffsetReset.Earliest : settings.StartFrom;
-        // Offset 0 is at or before the log start: nothing to rebuild from. The end is known only from the first record.
-        processor._startWithoutCommit = consumerSettings.Config.AutoOffsetReset == AutoOffsetReset.Earliest ? 0 : null;
+        consumerSettings.Config.AutoOffsetReset = CountingStartFrom(settings);
         var (control, visits) = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).PreMaterialize(materializer);
         processor.Control = control;
 
@@ -121,6 +122,9 @@ public sealed class VisitProcessor
         }, TaskScheduler.Default);
         return processor;
     }
+
+    /// <summary>Where the counting group starts without commits. Everything re-keyed is counted; where a new group starts in the input is decided by the re-keying stream.</summary>
+    private static AutoOffsetReset CountingStartFrom(ProcessorSettings settings) => settings.Repartition ? AutoOffsetReset.Earliest : settings.StartFrom;
 
     private Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleAsync(ProcessorBatch batch) =>
         batch.Records.Count > 0 ? HandleRecordsAsync(batch.Records) : HandleTickAsync(batch.TickAt);

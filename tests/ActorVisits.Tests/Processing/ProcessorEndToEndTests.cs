@@ -126,19 +126,9 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
     public async Task Queries_answer_the_counts_of_a_visited_url_and_zeros_for_a_url_whose_partition_never_had_a_record()
     {
         var run = await ProcessorRun.CreateAsync(kafka, Partitions);
-        const string visited = "/store/tech/tv";
+        // 30 live visits of one URL, keyed as MediaSeller's producers key (murmur2 of the URL, where queries look).
+        var visited = Assert.Single(TestRecords.ProduceVisits(kafka.Client, run.Settings.InputTopic, 30, urls: 1).Select(v => v.Url).Distinct());
         var empty = Enumerable.Range(0, 100).Select(i => $"/store/books/{i}").First(url => PartitionOf(url) != PartitionOf(visited));
-        // Keyed as MediaSeller's producers key: murmur2 of the URL, which is where queries look.
-        var config = new ProducerConfig(new Dictionary<string, string>(kafka.Client)) { Partitioner = Partitioner.Murmur2Random };
-        using (var producer = new ProducerBuilder<string, byte[]>(config).Build())
-        {
-            for (var i = 0; i < 30; i++)
-            {
-                var visit = new Visit(Guid.NewGuid(), "42.42.183.75", visited, DateTimeOffset.UtcNow);
-                producer.Produce(run.Settings.InputTopic, new Message<string, byte[]> { Key = visited, Value = VisitJson.Serialize(visit) });
-            }
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-        }
 
         var processor = run.Start(Sys);
         try

@@ -1,6 +1,7 @@
 using System.Text;
 using ActorVisits.Entities;
 using ActorVisits.Entities.Windows;
+using ActorVisits.Kafka.Cluster;
 using ActorVisits.Kafka.Settings;
 using ActorVisits.Tests.Support;
 using Confluent.Kafka;
@@ -91,11 +92,13 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
 
     /// <summary>Visits re-keyed (in the repartition topic) whose input offsets are not committed yet.</summary>
     private long UncommittedCopies(ProcessorRun run, string repartitionTopic) =>
-        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.End)
-        - run.Committed();
+        CountingOffsets(run, repartitionTopic).Sum(p => p.End) - run.Committed();
 
-    private long CountingLag(ProcessorRun run, string repartitionTopic) =>
-        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
+    private long CountingLag(ProcessorRun run, string repartitionTopic) => CountingOffsets(run, repartitionTopic).Sum(p => p.Lag);
+
+    /// <summary>The counting group's offsets on the repartition topic, with the topic's end offsets.</summary>
+    private IReadOnlyList<PartitionLag> CountingOffsets(ProcessorRun run, string repartitionTopic) =>
+        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>
     /// Visits in event-time order, 40 ms apart, over 30 URLs: none is late in any interleaving of the input
