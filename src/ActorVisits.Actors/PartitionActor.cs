@@ -41,12 +41,12 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private bool _rebuilding;
     private bool _fenced;
 
-    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding, string? shard, IActorRef? urlShards)
+    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding, string? shard, IActorRef? urlShards, string? failVisitsOfUrl)
     {
         _rebuilding = rebuilding;
         _shard = shard;
         _urlShards = urlShards;
-        _urlActor = UrlActor.Props(windows);
+        _urlActor = UrlActor.Props(windows, failVisitsOfUrl);
         _windows = windows;
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
         _visitedIn = new SecondIndex(windows.LongestSeconds);
@@ -61,10 +61,11 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     /// With <paramref name="rebuilding"/>, the actor waits for its state: it takes <see cref="ReplayVisits"/> until
     /// <see cref="ReplayDone"/>, keeping the <see cref="CountVisits"/> requests that arrive meanwhile, and answers ticks
     /// with nothing. On a cluster, its URL actors are the entities of <paramref name="shard"/> in the shard region
-    /// <paramref name="urlShards"/>; else they are its children.
+    /// <paramref name="urlShards"/>; else they are its children. Every visit of <paramref name="failVisitsOfUrl"/>
+    /// throws in its URL child (a rehearsal of the error policy).
     /// </summary>
-    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false, string? shard = null, IActorRef? urlShards = null) =>
-        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding, shard, urlShards));
+    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false, string? shard = null, IActorRef? urlShards = null, string? failVisitsOfUrl = null) =>
+        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding, shard, urlShards, failVisitsOfUrl));
 
     // A URL actor fails only on a bug; its counts cannot be rebuilt here, so the failure goes up instead of a silent reset.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
@@ -127,34 +128,47 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void Count(IReadOnlyList<VisitAt> visits, IActorRef replyTo, bool quiet)
     {
         var request = Begin(replyTo, quiet);
-        foreach (var visit in visits)
+        for (var index = 0; index < visits.Count; index++)
         {
-            if (IsCopy(visit))
+            // A visit whose handling throws (a bug) is reported as that visit's failure; the others are still counted.
+            try
             {
-                request.Duplicates++;
-                continue;
+                Count(visits[index], index, request);
             }
-            var second = visit.EventTime.ToUnixTimeSeconds();
-            var before = _clock.Now;
-            if (!_clock.Observe(second, visit.ArrivedAt))
+            catch (Exception e)
             {
-                request.LateVisits++;
-                continue;
+                request.Failed.Add(VisitFailure.Of(index, e));
             }
-            var now = _clock.Now!.Value;
-            if (!_urls.TryGetValue(visit.Url, out var target))
-            {
-                target = new UrlEntry(visit.Url, _urlShards is null ? Context.ActorOf(_urlActor) : null);
-                if (_passivating.ContainsKey(visit.Url))
-                    target.Held = [];
-                _urls[visit.Url] = target;
-            }
-            Stage(target, WindowStep.CountVisit(second, now), request);
-            if (before is { } previous && now > previous)
-                Advance(previous, now, except: target, request);
-            _visitedIn.Add(second, target);
         }
         Send(request);
+    }
+
+    private void Count(VisitAt visit, int index, Request request)
+    {
+        if (IsCopy(visit))
+        {
+            request.Duplicates++;
+            return;
+        }
+        var second = visit.EventTime.ToUnixTimeSeconds();
+        var before = _clock.Now;
+        if (!_clock.Observe(second, visit.ArrivedAt))
+        {
+            request.Late.Add(new LateVisit(index, _clock.Now!.Value));
+            return;
+        }
+        var now = _clock.Now!.Value;
+        if (!_urls.TryGetValue(visit.Url, out var target))
+        {
+            target = new UrlEntry(visit.Url, _urlShards is null ? Context.ActorOf(_urlActor) : null);
+            if (_passivating.ContainsKey(visit.Url))
+                target.Held = [];
+            _urls[visit.Url] = target;
+        }
+        Stage(target, WindowStep.CountVisit(second, now, index), request);
+        if (before is { } previous && now > previous)
+            Advance(previous, now, except: target, request, index);
+        _visitedIn.Add(second, target);
     }
 
     /// <summary>
@@ -182,7 +196,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             return;
         }
         var request = Begin(Sender, quiet: false);
-        Advance(before!.Value, _clock.Now!.Value, except: null, request);
+        Advance(before!.Value, _clock.Now!.Value, except: null, request, visit: -1);
         Send(request);
     }
 
@@ -193,6 +207,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             return;
         _fenced |= changed.Fenced;
         request.Updates.AddRange(changed.Updates);
+        request.Failed.AddRange(changed.Failed);
         // Passivate only when nothing was sent to this URL actor after the message it answered.
         if (changed.Empty && _urls.TryGetValue(changed.Url, out var url) && url.LastRequest == changed.Request && (url.Child is null || url.Child.Equals(Sender)))
         {
@@ -303,11 +318,14 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         // offsets are committed uncounted.
         request.ReplyTo.Tell(_fenced
             ? new Status.Failure(new InvalidOperationException($"URL shard {_shard} answers from another node; its visits were not counted."))
-            : new Updated(request.Updates, request.LateVisits, request.Duplicates));
+            : new Updated(request.Updates, request.Late, request.Failed, request.Duplicates));
     }
 
-    /// <summary>Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the new clock.</summary>
-    private void Advance(long from, long to, UrlEntry? except, Request request)
+    /// <summary>
+    /// Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the
+    /// new clock; <paramref name="visit"/> moved it (-1: a tick).
+    /// </summary>
+    private void Advance(long from, long to, UrlEntry? except, Request request, int visit)
     {
         var told = to - from >= _windows.LongestSeconds
             ? _urls.Values
@@ -317,7 +335,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             if (ReferenceEquals(url, except) || url.ToldAt == to || url.Stopped)
                 continue;
             url.ToldAt = to;
-            Stage(url, WindowStep.Advance(to), request);
+            Stage(url, WindowStep.Advance(to, visit), request);
         }
         _visitedIn.Forget(from, to);
     }
@@ -337,7 +355,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
         public int Pending { get; set; }
 
-        public int LateVisits { get; set; }
+        public List<LateVisit> Late { get; } = [];
+
+        public List<VisitFailure> Failed { get; } = [];
 
         public int Duplicates { get; set; }
 

@@ -13,13 +13,17 @@ namespace ActorVisits.Actors;
 /// As an entity it counts only for a partition actor of its own node (its shard is named after that node), and its
 /// windows belong to the partition actor that counted into them: another one (a new assignment) starts from empty windows.
 /// </summary>
-public sealed class UrlActor(WindowSet windows) : UntypedActor
+public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : UntypedActor
 {
     private UrlWindows? _counts;
     private IActorRef? _owner;
 
-    /// <summary>Needs <see cref="CompactMailbox.Definition"/> in the actor system's configuration.</summary>
-    public static Props Props(WindowSet windows) => Akka.Actor.Props.Create(() => new UrlActor(windows)).WithMailbox(CompactMailbox.Id);
+    /// <summary>
+    /// Needs <see cref="CompactMailbox.Definition"/> in the actor system's configuration. Every visit of
+    /// <paramref name="failVisitsOfUrl"/> throws, as a bug would (a rehearsal of the error policy); null: none.
+    /// </summary>
+    public static Props Props(WindowSet windows, string? failVisitsOfUrl = null) =>
+        Akka.Actor.Props.Create(() => new UrlActor(windows, failVisitsOfUrl)).WithMailbox(CompactMailbox.Id);
 
     protected override void OnReceive(object message)
     {
@@ -54,15 +58,28 @@ public sealed class UrlActor(WindowSet windows) : UntypedActor
         }
         _counts ??= new UrlWindows(windows, apply.Steps[0].Now);
         var updates = new List<WindowUpdate>(apply.Quiet ? 0 : windows.Count * apply.Steps.Count);
+        List<VisitFailure>? failed = null;
         foreach (var step in apply.Steps)
         {
-            var changed = _counts.AdvanceTo(step.Now);
-            if (step.HasVisit)
-                changed |= _counts.Add(step.Second);
-            if (!apply.Quiet)
-                WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed);
+            // One step failing (a bug) is that visit's failure, reported to the stream; the other steps still count.
+            try
+            {
+                var changed = _counts.AdvanceTo(step.Now);
+                if (step.HasVisit)
+                {
+                    if (failVisitsOfUrl is not null && apply.Url == failVisitsOfUrl)
+                        throw new InvalidOperationException($"injected fault: visits of '{failVisitsOfUrl}' fail (actorvisits.processor.fault-injection)");
+                    changed |= _counts.Add(step.Second);
+                }
+                if (!apply.Quiet)
+                    WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed);
+            }
+            catch (Exception e)
+            {
+                (failed ??= []).Add(VisitFailure.Of(step.Visit, e));
+            }
         }
-        Sender.Tell(new UrlChanged(apply.Url, updates, _counts.IsEmpty, apply.Request));
+        Sender.Tell(new UrlChanged(apply.Url, updates, _counts.IsEmpty, apply.Request) { Failed = failed ?? [] });
     }
 
     private UrlCounts Counts(string url)

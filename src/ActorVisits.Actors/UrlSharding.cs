@@ -19,11 +19,14 @@ public static class UrlSharding
     /// <summary>The entity of each shard that is not a URL: a control character, which no valid URL holds.</summary>
     internal const string PartitionEntityId = "\u0001partition";
 
-    /// <summary>Starts this node's shard region of URL entities; <paramref name="partitions"/> are this node's partition actors.</summary>
-    public static IActorRef StartUrlSharding(this ActorSystem system, WindowSet windows, LocalPartitions partitions) =>
+    /// <summary>
+    /// Starts this node's shard region of URL entities; <paramref name="partitions"/> are this node's partition actors.
+    /// Every visit of <paramref name="failVisitsOfUrl"/> throws in its entity (a rehearsal of the error policy).
+    /// </summary>
+    public static IActorRef StartUrlSharding(this ActorSystem system, WindowSet windows, LocalPartitions partitions, string? failVisitsOfUrl = null) =>
         ClusterSharding.Get(system).Start(
             TypeName,
-            entityId => entityId == PartitionEntityId ? PartitionShardEntity.Props(partitions) : UrlActor.Props(windows),
+            entityId => entityId == PartitionEntityId ? PartitionShardEntity.Props(partitions) : UrlActor.Props(windows, failVisitsOfUrl),
             ClusterShardingSettings.Create(system),
             new UrlShardExtractor(),
             new ShardAtItsNode(system),

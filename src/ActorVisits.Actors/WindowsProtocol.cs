@@ -44,12 +44,28 @@ public static class WindowsProtocol
 
     /// <summary>
     /// Reply to <see cref="CountVisits"/> and <see cref="Tick"/>: every update of a (URL, window) count, one for each
-    /// change, the updates of one URL in the order of its changes; how many visits were too late to count, and how many
-    /// were copies of repartitioned visits counted already.
+    /// change, the updates of one URL in the order of its changes; the visits too late to count (<paramref name="Late"/>),
+    /// the visits whose handling threw (<paramref name="Failed"/>: not counted, or not fully), and how many were copies of
+    /// repartitioned visits counted already. Visits are named by their index in the request.
     /// </summary>
-    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, int LateVisits, int Duplicates = 0)
+    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, IReadOnlyList<LateVisit> Late, IReadOnlyList<VisitFailure> Failed, int Duplicates = 0)
     {
-        public static Updated Nothing { get; } = new([], 0);
+        public static Updated Nothing { get; } = new([], [], []);
+    }
+
+    /// <summary>Visit <paramref name="Visit"/> of a request was late: its second left the longest window of stream second <paramref name="StreamSecond"/>.</summary>
+    public readonly record struct LateVisit(int Visit, long StreamSecond);
+
+    /// <summary>
+    /// Handling visit <paramref name="Visit"/> of a request threw <paramref name="Error"/> (<c>type: message</c>); the
+    /// other visits of the request were handled. Its URL's counts may miss it; the stream decides what becomes of the record.
+    /// </summary>
+    public readonly record struct VisitFailure(int Visit, string Error)
+    {
+        public static VisitFailure Of(int visit, Exception error) => new(visit, Describe(error));
+
+        /// <summary><c>type: message</c>, as a dead letter's reason gives an unexpected exception.</summary>
+        public static string Describe(Exception error) => $"{error.GetType().FullName}: {error.Message}";
     }
 
     /// <summary>
@@ -64,6 +80,9 @@ public static class WindowsProtocol
     /// </summary>
     internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty, long Request)
     {
+        /// <summary>Steps that threw, named by the visit of the request they were staged for.</summary>
+        public IReadOnlyList<VisitFailure> Failed { get; init; } = [];
+
         /// <summary>The URL entity lives on another node than the partition actor that asked, so it counted nothing.</summary>
         public bool Fenced { get; init; }
     }
@@ -109,14 +128,18 @@ public static class WindowsProtocol
         public double PerSecond => (double)Count / Seconds;
     }
 
-    /// <summary>Move a URL's clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/> unless it is <see cref="NoVisit"/>.</summary>
-    internal readonly record struct WindowStep(long Now, long Second)
+    /// <summary>
+    /// Move a URL's clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/> unless it is
+    /// <see cref="NoVisit"/>. <paramref name="Visit"/> is the request's visit that caused the step (its index), to which a
+    /// failure of the step is attributed; -1 for a tick's step.
+    /// </summary>
+    internal readonly record struct WindowStep(long Now, long Second, int Visit)
     {
         public const long NoVisit = long.MinValue;
 
-        public static WindowStep Advance(long now) => new(now, NoVisit);
+        public static WindowStep Advance(long now, int visit) => new(now, NoVisit, visit);
 
-        public static WindowStep CountVisit(long second, long now) => new(now, second);
+        public static WindowStep CountVisit(long second, long now, int visit) => new(now, second, visit);
 
         public bool HasVisit => Second != NoVisit;
     }

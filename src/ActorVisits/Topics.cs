@@ -1,18 +1,27 @@
 using ActorVisits.Kafka.Cluster;
+using ActorVisits.Processing;
 
 namespace ActorVisits;
 
-/// <summary>The topics of a MediaSeller deployment.</summary>
+/// <summary>The topics of a MediaSeller deployment: the defaults' names, and the topics a processor configuration needs.</summary>
 public static class Topics
 {
     public const string Visits = "visits";
-    public const string Visits30s = "visits_30s";
     public const string Visits1mn = "visits_1mn";
-    public const string Visits5mn = "visits_5mn";
-    public const string DeadLetters = "visits_dlq";
 
-    public static IReadOnlyList<string> All { get; } = [Visits, Visits30s, Visits1mn, Visits5mn, DeadLetters];
+    /// <summary>
+    /// Every topic the processor of <paramref name="settings"/> reads or writes: the input, each configured window's
+    /// topic, the dead-letter topic and the late topic (unless off). The repartition topic is the processor's own: it
+    /// creates it at start, sized like the input.
+    /// </summary>
+    public static IReadOnlyList<string> Of(ProcessorSettings settings) =>
+    [
+        settings.InputTopic,
+        .. settings.Windows.Windows.Select(w => w.Topic),
+        settings.DeadLetterTopic,
+        .. settings.LateTopic is { } late ? [late] : Array.Empty<string>(),
+    ];
 
-    public static IReadOnlyList<TopicSpec> Specs(int partitions, int replicationFactor) =>
-        All.Select(name => new TopicSpec(name, partitions, replicationFactor)).ToList();
+    public static IReadOnlyList<TopicSpec> Specs(ProcessorSettings settings, int partitions, int replicationFactor) =>
+        Of(settings).Distinct().Select(name => new TopicSpec(name, partitions, replicationFactor)).ToList();
 }

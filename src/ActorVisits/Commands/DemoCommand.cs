@@ -42,18 +42,18 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(int rate, int partitions, int top, CancellationToken stopping)
     {
+        var settings = ProcessorSettings.FromConfig(HostConfig.Reference) with { GroupId = GroupId };
         await using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
-        await cluster.EnsureTopicsAsync(Topics.Specs(partitions, replicationFactor: 3), CancellationToken.None);
-        Console.WriteLine($"Embedded Kafka at {cluster.BootstrapServers}; producing {rate} visits/s to '{Topics.Visits}' and counting them. Ctrl+C stops.");
+        await cluster.EnsureTopicsAsync(Topics.Specs(settings, partitions, replicationFactor: 3), CancellationToken.None);
+        Console.WriteLine($"Embedded Kafka at {cluster.BootstrapServers}; producing {rate} visits/s to '{settings.InputTopic}' and counting them. Ctrl+C stops.");
 
         var kafka = KafkaSettings.FromConfig(HostConfig.Reference) with { BootstrapServers = cluster.BootstrapServers };
-        var settings = ProcessorSettings.FromConfig(HostConfig.Reference) with { GroupId = GroupId };
         using var system = ActorSystem.Create("actorvisits-demo", HostConfig.Reference);
         var processor = VisitProcessor.Start(system, kafka, settings);
         var counts = new LatestCounts();
         var watcher = OutputWatcher.RunAsync(kafka.Client(), settings.Windows.Windows.Select(w => w.Topic).ToList(), counts, stopping);
         var generator = VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
-            new GeneratorOptions(Topics.Visits, rate, null, null, 200, null), null, stopping);
+            new GeneratorOptions(settings.InputTopic, rate, null, null, 200, null), null, stopping);
 
         var windows = settings.Windows.Windows.Select(w => w.Name).ToList();
         await LiveView.RunAsync(

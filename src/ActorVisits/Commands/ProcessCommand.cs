@@ -66,7 +66,7 @@ internal static class ProcessCommand
             var processor = VisitProcessor.Start(system, kafkaSettings, settings, clustered: cluster.Enabled);
             Console.Error.WriteLine($"Processing '{settings.InputTopic}' on {kafkaSettings.BootstrapServers} as group '{settings.GroupId}': " +
                                     string.Join(", ", settings.Windows.Windows.Select(w => $"{w.Name} -> {w.Topic}")) +
-                                    $"; bad records -> {settings.DeadLetterTopic}. Ctrl+C stops.");
+                                    $"; bad records -> {settings.DeadLetterTopic}; late visits -> {settings.LateTopic ?? "counted only"}. Ctrl+C stops.");
             if (cluster.Enabled)
                 Console.Error.WriteLine($"Cluster node akka.tcp://{ClusterSettings.SystemName}@{cluster.Hostname}:{cluster.Port}, joining {string.Join(", ", cluster.SeedNodes)}.");
             Microsoft.AspNetCore.Builder.WebApplication? http = null;

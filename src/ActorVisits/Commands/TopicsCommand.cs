@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorVisits.Kafka.Cluster;
+using ActorVisits.Processing;
 
 namespace ActorVisits.Commands;
 
@@ -11,25 +12,28 @@ internal static class TopicsCommand
         var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic created.", DefaultValueFactory = _ => 6 };
         var replication = new Option<int>("--replication-factor") { Description = "Replicas of each topic created; with 3 or more, min.insync.replicas=2 is set so acks=all survives a broker loss.", DefaultValueFactory = _ => 3 };
 
-        var command = new Command("topics", $"Create the ActorVisits topics ({string.Join(", ", Topics.All)}) that do not exist yet on a Kafka cluster.")
+        var command = new Command("topics",
+            "Create the topics the processor's configuration names (input, each window's output, dead letters, late visits) that do not exist yet on a Kafka cluster.")
         {
             partitions, replication,
         };
         kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = kafka.Resolve(parse).Client();
+            var config = kafka.LoadConfig(parse);
+            var client = kafka.Resolve(parse, config).Client();
+            var settings = ProcessorSettings.FromConfig(config);
             await using IKafkaCluster cluster = new KafkaCluster(client);
             try
             {
-                await cluster.EnsureTopicsAsync(Topics.Specs(parse.GetValue(partitions), parse.GetValue(replication)), cancellationToken);
+                await cluster.EnsureTopicsAsync(Topics.Specs(settings, parse.GetValue(partitions), parse.GetValue(replication)), cancellationToken);
             }
             catch (InvalidOperationException e)
             {
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
-            Console.WriteLine($"Topics present on {client.BootstrapServers}: {string.Join(", ", Topics.All)}.");
+            Console.WriteLine($"Topics present on {client.BootstrapServers}: {string.Join(", ", Topics.Of(settings))}.");
             return 0;
         });
         return command;

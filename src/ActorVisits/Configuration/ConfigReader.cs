@@ -10,6 +10,13 @@ internal sealed class ConfigReader(Config config, string section)
     public string String(string key) =>
         Read(key, path => config.GetString(path, null)) is { Length: > 0 } value ? value : throw Invalid(key, "must not be empty");
 
+    /// <summary>A string that may be empty or absent: null then.</summary>
+    public string? OptionalString(string key)
+    {
+        var path = $"{section}.{key}";
+        return config.HasPath(path) && Read(key, p => config.GetString(p, null)) is { Length: > 0 } value ? value : null;
+    }
+
     public int PositiveInt(string key)
     {
         var value = Read(key, path => config.GetInt(path));

@@ -79,9 +79,9 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             replayed++;
             var now = DateTimeOffset.UtcNow;
             // Dead letters were written when the record was first read; a replay only counts.
-            if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, out var visit, out _))
+            if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, settings.MaxVisitBytes, out var visit, out _))
             {
-                var (sourcePartition, sourceOffset) = OutputRecords.SourceOf(record.Message.Headers);
+                var (sourcePartition, sourceOffset) = settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
                 batch.Add(new VisitAt(visit.Url, visit.Timestamp, now, sourcePartition, sourceOffset));
             }
             if (batch.Count == BatchSize)

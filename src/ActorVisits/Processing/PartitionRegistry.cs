@@ -26,7 +26,7 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
         if (current is not null)
             Stop(partition, current);
         var waitsForState = settings.Rebuild || sharded is not null;
-        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, waitsForState, sharded?.ShardOf(partition.Partition.Value), sharded?.Region));
+        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, waitsForState, sharded?.ShardOf(partition.Partition.Value), sharded?.Region, settings.FailVisitsOfUrl));
         var cancel = new CancellationTokenSource();
         var ready = waitsForState
             ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)

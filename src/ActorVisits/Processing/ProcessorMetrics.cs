@@ -1,3 +1,4 @@
+using ActorVisits.Entities;
 using HdrHistogram;
 
 namespace ActorVisits.Processing;
@@ -7,7 +8,7 @@ public sealed class ProcessorMetrics
 {
     private long _visits;
     private long _late;
-    private long _deadLettered;
+    private readonly long[] _deadLettersByCode = new long[Rejection.Codes.Count];
     private long _updates;
     private long _notKeyedByUrl;
     private long _repartitioned;
@@ -25,7 +26,16 @@ public sealed class ProcessorMetrics
     public long Late => Interlocked.Read(ref _late);
 
     /// <summary>Records sent to the dead-letter topic.</summary>
-    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+    public long DeadLettered => Enumerable.Range(0, _deadLettersByCode.Length).Sum(i => Interlocked.Read(ref _deadLettersByCode[i]));
+
+    /// <summary>Dead letters by reason code (<see cref="Rejection.Codes"/>), every code present.</summary>
+    public IReadOnlyDictionary<string, long> DeadLettersByReason =>
+        Rejection.Codes.Select((code, i) => (code, Interlocked.Read(ref _deadLettersByCode[i]))).ToDictionary(p => p.code, p => p.Item2);
+
+    /// <summary>Records whose handling threw (reason <c>internal-error</c>), dead-lettered under <c>on-record-error = dead-letter</c>.</summary>
+    public long InternalErrors => Interlocked.Read(ref _deadLettersByCode[CodeIndex[Rejection.InternalError]]);
+
+    private static readonly Dictionary<string, int> CodeIndex = Rejection.Codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i);
 
     /// <summary>Window updates handed to the producer.</summary>
     public long Updates => Interlocked.Read(ref _updates);
@@ -62,7 +72,9 @@ public sealed class ProcessorMetrics
 
     public override string ToString() =>
         (Repartitioned == 0 ? "" : $"visits repartitioned by URL {Repartitioned:N0}, copies skipped {Duplicates:N0}, ") +
-        $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}, window updates produced {Updates:N0}" +
+        $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}" +
+        (InternalErrors == 0 ? "" : $" (internal errors {InternalErrors:N0})") +
+        $", window updates produced {Updates:N0}" +
         (Rebuilds == 0 ? "" : $", {Rebuilds:N0} partitions rebuilt from {Replayed:N0} records in {RebuildTime.TotalSeconds:N1} s") +
         (NotKeyedByUrl == 0 ? "" : $"; WARNING {NotKeyedByUrl:N0} visits not keyed by their URL: a URL spread over partitions gets one count per partition; set actorvisits.processor.repartition = on (docs/deploy.md)");
 
@@ -84,7 +96,10 @@ public sealed class ProcessorMetrics
         Interlocked.Add(ref _rebuildTicks, took.Ticks);
     }
 
-    internal void AddDeadLetter() => Interlocked.Increment(ref _deadLettered);
+    internal void AddDeadLetter(string code)
+    {
+        Interlocked.Increment(ref _deadLettersByCode[CodeIndex[code]]);
+    }
 
     internal void AddUpdates(int count) => Interlocked.Add(ref _updates, count);
 

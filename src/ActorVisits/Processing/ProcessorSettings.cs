@@ -4,6 +4,16 @@ using Confluent.Kafka;
 
 namespace ActorVisits.Processing;
 
+/// <summary>What the processor does with a record whose handling throws unexpectedly (not a bad record: a bug, or a case no rule foresaw).</summary>
+public enum RecordErrorPolicy
+{
+    /// <summary>The record goes to the dead-letter topic with reason <c>internal-error</c>, and processing goes on.</summary>
+    DeadLetter,
+
+    /// <summary>The stream stops (exit code 1); nothing from that record on is committed.</summary>
+    Stop,
+}
+
 /// <summary>The <c>actorvisits.processor</c> section: what the windowed processor reads, counts and writes.</summary>
 public sealed record ProcessorSettings(
     string GroupId,
@@ -20,9 +30,17 @@ public sealed record ProcessorSettings(
     TimeSpan RebuildMargin,
     AutoOffsetReset StartFrom,
     bool Repartition = false,
-    string RepartitionTopic = ProcessorSettings.AutoRepartitionTopic)
+    string RepartitionTopic = ProcessorSettings.AutoRepartitionTopic,
+    string? LateTopic = null,
+    int MaxVisitBytes = 65_536,
+    int DeadLetterMaxBytes = 1_000_000,
+    RecordErrorPolicy OnRecordError = RecordErrorPolicy.DeadLetter,
+    string? FailVisitsOfUrl = null)
 {
     public const string Section = "actorvisits.processor";
+
+    /// <summary>The value of <c>late-topic</c> that keeps late visits out of any topic (counted only).</summary>
+    public const string Off = "off";
 
     /// <summary>The value of <c>repartition-topic</c> that names the topic after the group and the input.</summary>
     public const string AutoRepartitionTopic = "auto";
@@ -59,7 +77,17 @@ public sealed record ProcessorSettings(
                 var other => throw new InvalidConfigurationException($"Configuration key '{Section}.start-from' must be 'earliest' or 'latest' (got '{other}')."),
             },
             processor.Boolean("repartition"),
-            processor.String("repartition-topic"));
+            processor.String("repartition-topic"),
+            processor.String("late-topic") is var late && late == Off ? null : late,
+            processor.PositiveInt("max-visit-bytes"),
+            processor.PositiveInt("dead-letter-max-bytes"),
+            processor.String("on-record-error") switch
+            {
+                "dead-letter" => RecordErrorPolicy.DeadLetter,
+                "stop" => RecordErrorPolicy.Stop,
+                var other => throw new InvalidConfigurationException($"Configuration key '{Section}.on-record-error' must be 'dead-letter' or 'stop' (got '{other}')."),
+            },
+            processor.OptionalString("fault-injection.fail-visits-of-url"));
     }
 
     /// <summary>Every entry of <c>windows</c>: its key is the window's name, with its length and output topic; shortest first.</summary>

@@ -6,7 +6,7 @@ namespace ActorVisits.Processing;
 /// <summary>A cluster node's URL shards: its shard region of URL entities, and the directory of which node consumes each partition.</summary>
 internal sealed class ShardedUrls(ActorSystem system, LocalPartitions local, ProcessorSettings settings)
 {
-    public IActorRef Region { get; } = system.StartUrlSharding(settings.Windows, local);
+    public IActorRef Region { get; } = system.StartUrlSharding(settings.Windows, local, settings.FailVisitsOfUrl);
 
     public PartitionOwners Owners { get; } = new(system);
 

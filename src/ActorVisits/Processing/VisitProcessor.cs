@@ -133,12 +133,13 @@ public sealed class VisitProcessor
     /// Dead-letters the invalid records and asks each partition actor to count its visits, all partitions at once.
     /// Partition actors are looked up and asked before the first await: the registry belongs to this stage, and each
     /// partition actor must get its requests in stream order. A partition still rebuilding keeps the request until its
-    /// replay is done, so that ask has no time limit; a failed rebuild fails the stream.
+    /// replay is done, so that ask has no time limit; a failed rebuild fails the stream. Late visits are copied to the
+    /// late topic; a record whose handling threw goes where <c>on-record-error</c> says.
     /// </summary>
     private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
         var outputs = new List<ProducerRecord<byte[], byte[]>>();
-        var byPartition = new Dictionary<PartitionHandle, List<VisitAt>>();
+        var byPartition = new Dictionary<PartitionHandle, PartitionVisits>();
         foreach (var (message, readAt) in records)
         {
             var record = message.Record;
@@ -146,32 +147,60 @@ public sealed class VisitProcessor
             // updates from a state that is no longer this process's.
             if (!Control.IsAssigned(record.TopicPartition, message.CommittableOffset.AssignmentEpoch))
                 continue;
-            if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, out var visit, out var reason))
+            try
             {
-                Metrics.AddDeadLetter();
-                outputs.Add(OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, reason));
-                continue;
+                if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, out var visit, out var rejection))
+                {
+                    outputs.Add(DeadLetter(record, rejection));
+                    continue;
+                }
+                if (!VisitValidation.IsKeyedByUrl(record.Message.Key, visit.Url))
+                    Metrics.AddNotKeyedByUrl();
+                // Only the repartition topic's headers name a source; on the input they are anybody's.
+                var (sourcePartition, sourceOffset) = _settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
+                var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
+                if (!byPartition.TryGetValue(partition, out var visits))
+                    byPartition[partition] = visits = new PartitionVisits();
+                visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt, sourcePartition, sourceOffset), record);
             }
-            var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
-            if (!byPartition.TryGetValue(partition, out var visits))
-                byPartition[partition] = visits = [];
-            if (!VisitValidation.IsKeyedByUrl(record.Message.Key, visit.Url))
-                Metrics.AddNotKeyedByUrl();
-            var (sourcePartition, sourceOffset) = OutputRecords.SourceOf(record.Message.Headers);
-            visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt, sourcePartition, sourceOffset));
+            catch (Exception e)
+            {
+                outputs.Add(Failed(record, VisitFailure.Describe(e)));
+            }
         }
-        var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
+        var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value.Visits), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
         await Task.WhenAll(byPartition.Keys.Select(p => p.Ready));
         var answers = await Task.WhenAll(asks);
         foreach (var ((partition, counted), answer) in byPartition.Zip(answers))
         {
-            Metrics.AddVisits(counted.Count - answer.LateVisits - answer.Duplicates, answer.LateVisits, answer.Duplicates);
-            // Revoked while being counted: the same as above, and the new owner may have produced newer updates already.
-            if (Control.IsAssigned(partition.Partition, partition.Epoch))
-                Add(outputs, answer);
+            Metrics.AddVisits(counted.Visits.Count - answer.Late.Count - answer.Duplicates - answer.Failed.Count, answer.Late.Count, answer.Duplicates);
+            // Revoked while being counted: the same as above, and the new owner may have produced newer updates already
+            // (and copies its late and failed records again).
+            if (!Control.IsAssigned(partition.Partition, partition.Epoch))
+                continue;
+            foreach (var failure in answer.Failed)
+                outputs.Add(Failed(counted.Records[failure.Visit], failure.Error));
+            if (_settings.LateTopic is { } lateTopic)
+            {
+                foreach (var late in answer.Late)
+                    outputs.Add(OutputRecords.Late(lateTopic, counted.Records[late.Visit], counted.Visits[late.Visit].EventTime, late.StreamSecond, _settings.DeadLetterMaxBytes));
+            }
+            Add(outputs, answer);
         }
         return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, records);
     }
+
+    private ProducerRecord<byte[], byte[]> DeadLetter(ConsumeResult<byte[], byte[]> record, Rejection rejection)
+    {
+        Metrics.AddDeadLetter(rejection.Code);
+        return OutputRecords.DeadLetter(_settings.DeadLetterTopic, record, rejection, _settings.DeadLetterMaxBytes);
+    }
+
+    /// <summary>A record whose handling threw: a dead letter with reason <c>internal-error</c>, or the end of the stream (<c>on-record-error = stop</c>).</summary>
+    private ProducerRecord<byte[], byte[]> Failed(ConsumeResult<byte[], byte[]> record, string error) =>
+        _settings.OnRecordError == RecordErrorPolicy.Stop
+            ? throw new RecordProcessingException(record.TopicPartitionOffset, error)
+            : DeadLetter(record, new Rejection(Rejection.InternalError, error));
 
     /// <summary>
     /// Asks every assigned partition's actor to follow the wall clock if idle. A partition assigned with a committed
@@ -211,6 +240,20 @@ public sealed class VisitProcessor
                 Metrics.RecordLatency(now - timestamp.UtcDateTime, now - readAt);
         }
         return records.Select(r => r.Message.CommittableOffset);
+    }
+
+    /// <summary>One partition's valid visits of a batch, in offset order, and the record each came from.</summary>
+    private sealed class PartitionVisits
+    {
+        public List<VisitAt> Visits { get; } = [];
+
+        public List<ConsumeResult<byte[], byte[]>> Records { get; } = [];
+
+        public void Add(VisitAt visit, ConsumeResult<byte[], byte[]> record)
+        {
+            Visits.Add(visit);
+            Records.Add(record);
+        }
     }
 
     /// <summary>A consumed record and when it was read (wall clock).</summary>

@@ -1,4 +1,6 @@
+using ActorVisits.Actors;
 using ActorVisits.Configuration;
+using ActorVisits.Entities;
 using ActorVisits.Kafka;
 using ActorVisits.Kafka.Cluster;
 using ActorVisits.Kafka.Dsl;
@@ -29,23 +31,37 @@ internal static class VisitRepartitioner
         consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
         var (control, records) = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic).PreMaterialize(system.Materializer());
         var completion = records
-            .Select(message =>
-            {
-                var record = message.Record;
-                if (VisitValidation.TryValidate(record, clock.GetUtcNow(), settings.MaxFutureSkew, out var visit, out var reason))
-                {
-                    metrics.AddRepartitioned();
-                    return ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(
-                        OutputRecords.Repartitioned(settings.RepartitionTopicName, record, visit.Url), message.CommittableOffset);
-                }
-                metrics.AddDeadLetter();
-                return ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(
-                    OutputRecords.DeadLetter(settings.DeadLetterTopic, record, reason), message.CommittableOffset);
-            })
+            .Select(message => ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(Rekeyed(message.Record, settings, metrics, clock), message.CommittableOffset))
             .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
             .Select(results => results.PassThrough)
             .RunWith(Committer.Sink(kafka.Committer), system.Materializer());
         return (control, completion);
+    }
+
+    /// <summary>
+    /// A valid visit re-keyed by URL, else its dead letter; a record whose handling throws goes where
+    /// <c>on-record-error</c> says, as on the counting side.
+    /// </summary>
+    private static ProducerRecord<byte[], byte[]> Rekeyed(ConsumeResult<byte[], byte[]> record, ProcessorSettings settings, ProcessorMetrics metrics, TimeProvider clock)
+    {
+        Rejection rejection;
+        try
+        {
+            if (VisitValidation.TryValidate(record, clock.GetUtcNow(), settings.MaxFutureSkew, settings.MaxVisitBytes, out var visit, out rejection))
+            {
+                metrics.AddRepartitioned();
+                return OutputRecords.Repartitioned(settings.RepartitionTopicName, record, visit.Url);
+            }
+        }
+        catch (Exception e)
+        {
+            var error = WindowsProtocol.VisitFailure.Describe(e);
+            if (settings.OnRecordError == RecordErrorPolicy.Stop)
+                throw new RecordProcessingException(record.TopicPartitionOffset, error);
+            rejection = new Rejection(Rejection.InternalError, error);
+        }
+        metrics.AddDeadLetter(rejection.Code);
+        return OutputRecords.DeadLetter(settings.DeadLetterTopic, record, rejection, settings.DeadLetterMaxBytes);
     }
 
     private static async Task EnsureTopicAsync(KafkaSettings kafka, ProcessorSettings settings)

@@ -7,27 +7,32 @@ namespace ActorVisits.Processing;
 /// <summary>Which records count as visits; the others are dead letters. The same rule for live records and replays.</summary>
 internal static class VisitValidation
 {
-    /// <summary>A countable visit, or the reason the record is not one.</summary>
-    public static bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, TimeSpan maxFutureSkew, out Visit visit, out string reason)
+    /// <summary>
+    /// A countable visit, or the reason the record is not one. Never throws: any key, value or headers give one or the
+    /// other. A value over <paramref name="maxVisitBytes"/> is refused without being parsed.
+    /// </summary>
+    public static bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, out Visit visit, out Rejection rejection)
     {
         visit = null!;
-        if (record.Message.Value is null)
+        var value = record.Message.Value;
+        if (value is null)
         {
-            reason = "no value";
+            rejection = new Rejection(Rejection.NoValue, "the record has no value (a tombstone)");
             return false;
         }
-        if (!VisitJson.TryParse(record.Message.Value, out var parsed, out var error))
+        if (value.Length > maxVisitBytes)
         {
-            reason = error!;
+            rejection = new Rejection(Rejection.TooLarge, $"the value is {value.Length} bytes, more than max-visit-bytes ({maxVisitBytes})");
             return false;
         }
-        if (parsed!.Timestamp > readAt + maxFutureSkew)
+        if (!VisitJson.TryRead(value, out var parsed, out rejection))
+            return false;
+        if (parsed.Timestamp > readAt + maxFutureSkew)
         {
-            reason = $"timestamp more than {maxFutureSkew.TotalSeconds:0} s ahead of the wall clock";
+            rejection = new Rejection(Rejection.FutureTimestamp, $"timestamp more than {maxFutureSkew.TotalSeconds:0} s ahead of the wall clock");
             return false;
         }
         visit = parsed;
-        reason = "";
         return true;
     }
 

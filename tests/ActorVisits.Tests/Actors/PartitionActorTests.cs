@@ -21,7 +21,7 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var updated = Count("/store/tech/tv", T0.AddMilliseconds(305));
 
-        Assert.Equal(0, updated.LateVisits);
+        Assert.Empty(updated.Late);
         Assert.Equal(["30s:1", "1mn:1", "5mn:1"], updated.Updates.Select(u => $"{u.Window.Name}:{u.Count}"));
         var thirty = updated.Updates[0];
         Assert.Equal(T0.AddSeconds(-29), thirty.WindowStart);
@@ -59,7 +59,7 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
 
         var late = Count("/a", T0);
 
-        Assert.Equal(1, late.LateVisits);
+        Assert.Equal([new LateVisit(0, T0.AddSeconds(300).ToUnixTimeSeconds())], late.Late);
         Assert.Empty(late.Updates);
         Assert.Equal(["/a 1mn:2", "/a 5mn:2"], Describe(Count("/a", T0.AddSeconds(241))));
     }
@@ -106,7 +106,9 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
         ]));
         var updated = ExpectMsg<Updated>();
 
-        Assert.Equal(1, updated.LateVisits);
+        // The fourth visit (index 3) is late at the stream second the /b visit moved the clock to.
+        Assert.Equal([new LateVisit(3, T0.AddSeconds(30).ToUnixTimeSeconds())], updated.Late);
+        Assert.Empty(updated.Failed);
         Assert.Equal(["/a 30s:1", "/a 1mn:1", "/a 5mn:1", "/a 30s:2", "/a 1mn:2", "/a 5mn:2", "/a 30s:0"],
             updated.Updates.Where(u => u.Url == "/a").Select(u => $"{u.Url} {u.Window.Name}:{u.Count}"));
         Assert.Equal(["/b 30s:1", "/b 1mn:1", "/b 5mn:1"], updated.Updates.Where(u => u.Url == "/b").Select(u => $"{u.Url} {u.Window.Name}:{u.Count}"));
@@ -198,13 +200,13 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
         foreach (var (batch, updated) in batches.Zip(answers))
         {
             var expected = new List<(string Url, string Window, int Count)>();
-            var late = 0;
-            foreach (var visit in batch)
+            var late = new List<LateVisit>();
+            foreach (var (visit, index) in batch.Select((v, i) => (v, i)))
             {
                 var second = visit.EventTime.ToUnixTimeSeconds();
                 if (streamSecond != long.MinValue && second <= streamSecond - WindowSet.Default.LongestSeconds)
                 {
-                    late++;
+                    late.Add(new LateVisit(index, streamSecond));
                     continue;
                 }
                 seen.Add((visit.Url, second));
@@ -223,10 +225,29 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
                     }
                 }
             }
-            Assert.Equal(late, updated.LateVisits);
+            Assert.Equal(late, updated.Late);
             // Each (URL, window) gets its updates in order; different URLs' updates may interleave in any order.
             Assert.Equal(InOrderPerKey(expected), InOrderPerKey(updated.Updates.Select(u => (u.Url, u.Window.Name, u.Count))));
         }
+    }
+
+    [Fact]
+    public void A_visit_whose_handling_throws_is_reported_by_its_index_and_the_other_visits_of_the_request_still_count()
+    {
+        var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance, failVisitsOfUrl: "/broken"));
+
+        partition.Tell(new CountVisits([
+            new VisitAt("/a", T0, T0), new VisitAt("/broken", T0.AddSeconds(1), T0), new VisitAt("/a", T0.AddSeconds(2), T0),
+        ]));
+        var updated = ExpectMsg<Updated>();
+
+        var failure = Assert.Single(updated.Failed);
+        Assert.Equal(1, failure.Visit);
+        Assert.StartsWith("System.InvalidOperationException: injected fault", failure.Error);
+        Assert.Equal(["/a 1mn:1", "/a 1mn:2", "/a 30s:1", "/a 30s:2", "/a 5mn:1", "/a 5mn:2"], Describe(updated));
+        // The URL actor that threw is still there and the partition goes on.
+        partition.Tell(new CountVisits([new VisitAt("/a", T0.AddSeconds(3), T0)]));
+        Assert.Equal(["/a 1mn:3", "/a 30s:3", "/a 5mn:3"], Describe(ExpectMsg<Updated>()));
     }
 
     private static List<string> InOrderPerKey(IEnumerable<(string Url, string Window, int Count)> updates) =>

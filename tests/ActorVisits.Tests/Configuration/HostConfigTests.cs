@@ -73,12 +73,33 @@ public sealed class HostConfigTests : IDisposable
         Assert.Equal(300, windows.LongestSeconds);
     }
 
+    [Fact]
+    public void The_topics_of_a_deployment_follow_its_windows_and_late_topic()
+    {
+        Assert.Equal(["visits", "visits_30s", "visits_1mn", "visits_5mn", "visits_dlq", "visits_late"], Topics.Of(ProcessorSettings.FromConfig(HostConfig.Reference)));
+
+        File.WriteAllText(_file, """
+            actorvisits.processor {
+              windows.10s { length = 10s, topic = visits_10s }
+              late-topic = off
+              on-record-error = stop
+            }
+            """);
+        var settings = ProcessorSettings.FromConfig(HostConfig.Load(_file));
+
+        Assert.Equal(["visits", "visits_10s", "visits_30s", "visits_1mn", "visits_5mn", "visits_dlq"], Topics.Of(settings));
+        Assert.Equal((null, RecordErrorPolicy.Stop, 65_536, 1_000_000), (settings.LateTopic, settings.OnRecordError, settings.MaxVisitBytes, settings.DeadLetterMaxBytes));
+    }
+
     [Theory]
     [InlineData("actorvisits.processor.start-from = beginning", "actorvisits.processor.start-from")]
     [InlineData("actorvisits.processor.windows.2mn { length = 90500ms, topic = x }", "actorvisits.processor.windows.2mn.length")]
     [InlineData("actorvisits.processor.windows.2mn { length = 2m }", "actorvisits.processor.windows.2mn.topic")]
     [InlineData("actorvisits.processor.max-future-skew = 0s", "actorvisits.processor.max-future-skew")]
     [InlineData("actorvisits.processor.parallelism = many", "actorvisits.processor.parallelism")]
+    [InlineData("actorvisits.processor.on-record-error = ignore", "actorvisits.processor.on-record-error")]
+    [InlineData("actorvisits.processor.max-visit-bytes = 0", "actorvisits.processor.max-visit-bytes")]
+    [InlineData("actorvisits.processor.dead-letter-max-bytes = big", "actorvisits.processor.dead-letter-max-bytes")]
     public void A_bad_processor_value_fails_with_a_message_naming_its_key(string line, string key)
     {
         File.WriteAllText(_file, line);

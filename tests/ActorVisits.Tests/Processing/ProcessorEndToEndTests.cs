@@ -43,8 +43,10 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
 
         var deadLetters = TestRecords.ReadAll(kafka.Client, run.Settings.DeadLetterTopic, TimeSpan.FromSeconds(30));
         Assert.Equal(input.Bad.Select(b => b.Index).Order(), deadLetters.Select(d => input.IndexAt(d)).Order());
-        Assert.All(deadLetters, d => Assert.NotNull(d.Message.Headers.GetLastBytes("actorvisits.error")));
+        var reasons = deadLetters.ToDictionary(input.IndexAt, d => TestRecords.Text(d.Message.Headers.GetLastBytes("actorvisits.error")));
+        Assert.All(input.Bad, bad => Assert.StartsWith(bad.Code + ": ", reasons[bad.Index], StringComparison.Ordinal));
         Assert.Equal(input.Late.Count, processor.Metrics.Late);
+        Assert.Equal(input.Late.Order(), TestRecords.ReadAll(kafka.Client, run.Settings.LateTopic!, TimeSpan.FromSeconds(30)).Select(input.IndexAt).Order());
         Assert.Equal(0, processor.Metrics.NotKeyedByUrl);
         Assert.True(input.Late.Count > 0 && input.Bad.Count > 0 && input.OutOfOrder > 0, "the stream must hold late, bad and out-of-order records");
     }

@@ -35,6 +35,17 @@ public sealed class ChildProcessor : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>For a condition that needs the child running: throws at once, with what it printed, once it has exited.</summary>
+    public bool Running
+    {
+        get
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The child processor exited with code {_process.ExitCode}:\n{StandardError.GetAwaiter().GetResult()}");
+            return true;
+        }
+    }
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>
@@ -62,6 +73,7 @@ public sealed class ChildProcessor : IDisposable
               group-id = "{{run.Settings.GroupId}}"
               input-topic = "{{run.Settings.InputTopic}}"
               dead-letter-topic = "{{run.Settings.DeadLetterTopic}}"
+              late-topic = "{{run.Settings.LateTopic ?? "off"}}"
               windows { {{windows}} }
             }
             {{extraConfig}}

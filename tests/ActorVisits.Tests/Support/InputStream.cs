@@ -8,38 +8,66 @@ namespace ActorVisits.Tests.Support;
 
 /// <summary>
 /// Visits keyed by URL over a few minutes of event time, with out-of-order visits (up to 20 s back), late ones
-/// (10 min back), malformed records and visits far in the future.
+/// (10 min back), malformed records and visits far in the future; optionally a share of hostile records of every class
+/// (<see cref="HostileVisits"/>) in between.
 /// </summary>
 public sealed class InputStream
 {
+    /// <summary>One record of the input: a valid visit (<paramref name="Visit"/>) or a bad record and the reason code its dead letter must carry.</summary>
+    public sealed record Record(int Index, string Url, byte[]? Key, byte[]? Value, Headers? Headers, Visit? Visit, string? BadCode);
+
     /// <summary>Old event times: a replay, never moved by the wall clock, so the expected output does not depend on when the test runs.</summary>
     public static readonly DateTimeOffset Start = new(2019, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
     private readonly Dictionary<(int Partition, long Offset), int> _indexAt = [];
 
-    public List<(int Index, string Url, byte[] Value, Visit? Visit)> Records { get; } = [];
+    private readonly Dictionary<int, TopicPartitionOffset> _offsetOf = [];
+
+    public List<Record> Records { get; } = [];
 
     public List<(int Index, Visit Visit)> Valid { get; } = [];
 
-    public List<(int Index, string Url)> Bad { get; } = [];
+    /// <summary>Records that are not valid visits, and the reason code of each one's dead letter.</summary>
+    public List<(int Index, string Code)> Bad { get; } = [];
+
+    /// <summary>The class of each hostile record (<see cref="HostileVisits.Classes"/>), by index.</summary>
+    public Dictionary<int, string> HostileClass { get; } = [];
 
     public List<int> Late { get; } = [];
 
     public int OutOfOrder { get; private set; }
 
-    public static InputStream Generate(int seed, int count, int urls)
+    /// <summary>
+    /// <paramref name="count"/> records over <paramref name="urls"/> URLs, 60 ms of event time apart; a
+    /// <paramref name="hostileShare"/> of them are hostile records, the classes taken in turn (the one near the
+    /// brokers' size limit once: the embedded broker keeps about 5 MB per partition).
+    /// </summary>
+    public static InputStream Generate(int seed, int count, int urls, double hostileShare = 0)
     {
         var random = new Random(seed);
         var factory = new VisitFactory(new UrlCatalogue(urls), random);
         var stream = new InputStream();
+        var nextClass = 0;
         for (var i = 0; i < count; i++)
         {
             var at = Start.AddMilliseconds(i * 60.0);
             var visit = factory.Next(at);
+            var key = Encoding.UTF8.GetBytes(visit.Url);
+            if (random.NextDouble() < hostileShare)
+            {
+                var kind = nextClass++ % HostileVisits.Classes.Count;
+                if (HostileVisits.Classes[kind] == "near the brokers' limit" && nextClass > HostileVisits.Classes.Count)
+                    kind = nextClass++ % HostileVisits.Classes.Count;
+                var (hostileKey, value, headers, code) = HostileVisits.Record(kind, visit.Url, at, random);
+                stream.Records.Add(new Record(i, visit.Url, hostileKey, value, headers, null, code));
+                stream.Bad.Add((i, code));
+                stream.HostileClass[i] = HostileVisits.Classes[kind];
+                continue;
+            }
             if (i % 97 == 50)
             {
-                stream.Records.Add((i, visit.Url, "{\"url\":\"/oops\","u8.ToArray(), null));
-                stream.Bad.Add((i, visit.Url));
+                stream.Records.Add(new Record(i, visit.Url, key, "{\"url\":\"/oops\","u8.ToArray(), null, null, Rejection.NotJson));
+                stream.Bad.Add((i, Rejection.NotJson));
                 continue;
             }
             if (i % 89 == 40)
@@ -51,50 +79,64 @@ public sealed class InputStream
                 visit = visit with { Timestamp = at.AddSeconds(-random.Next(1, 21)) };
                 stream.OutOfOrder++;
             }
-            stream.Records.Add((i, visit.Url, VisitJson.Serialize(visit), visit));
             if (i % 89 == 40)
-                stream.Bad.Add((i, visit.Url));
-            else
-                stream.Valid.Add((i, visit));
+            {
+                stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(visit), null, null, Rejection.FutureTimestamp));
+                stream.Bad.Add((i, Rejection.FutureTimestamp));
+                continue;
+            }
+            stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(visit), null, visit, null));
+            stream.Valid.Add((i, visit));
         }
         return stream;
     }
 
     /// <summary>
-    /// Produces every record keyed by URL, all at once or paced at <paramref name="perSecond"/> as live traffic;
-    /// returns the partition of each URL.
+    /// Produces every record (valid visits keyed by URL), all at once or paced at <paramref name="perSecond"/> as live
+    /// traffic; with <paramref name="holdAt"/>, record <c>Index</c> and the ones after it wait until <c>Until</c>
+    /// completes (two minutes at most). Returns the partition of each URL.
     /// </summary>
-    public Dictionary<string, int> Produce(ClientConfig client, string topic, int? perSecond = null)
+    public Dictionary<string, int> Produce(ClientConfig client, string topic, int? perSecond = null, (int Index, Task Until)? holdAt = null)
     {
-        var settings = ProducerSettings<string, byte[]>.Create(client, Serializers.Utf8, Serializers.ByteArray);
-        using var producer = new ProducerBuilder<string, byte[]>(settings.Config).Build();
+        var settings = ProducerSettings<byte[], byte[]>.Create(client, Serializers.ByteArray, Serializers.ByteArray);
+        // Room for the hostile record near the producer's default limit (the embedded broker takes it).
+        settings.Config.MessageMaxBytes = 2_000_000;
+        using var producer = new ProducerBuilder<byte[], byte[]>(settings.Config).Build();
         var partitionOf = new Dictionary<string, int>();
-        var delivered = new List<(int Index, string Url, TopicPartitionOffset At)>();
+        var delivered = new List<(Record Record, TopicPartitionOffset At)>();
         var pace = perSecond is { } rate ? new TrafficPace(rate) : null;
-        foreach (var (index, url, value, _) in Records)
+        foreach (var record in Records)
         {
-            pace?.WaitFor(index);
+            pace?.WaitFor(record.Index);
+            if (holdAt is { } hold && record.Index == hold.Index && !hold.Until.Wait(TimeSpan.FromMinutes(2)))
+                throw new TimeoutException($"Record {hold.Index} was held for two minutes: what it waited for did not happen.");
             // Idempotence keeps each partition in production order, which the late-visit reference relies on.
-            producer.Produce(topic, new Message<string, byte[]> { Key = url, Value = value }, report =>
+            producer.Produce(topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value!, Headers = record.Headers }, report =>
             {
                 Assert.False(report.Error.IsError, report.Error.Reason);
                 lock (delivered)
-                    delivered.Add((index, url, report.TopicPartitionOffset));
+                    delivered.Add((record, report.TopicPartitionOffset));
             });
         }
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
-        foreach (var (index, url, at) in delivered)
+        foreach (var (record, at) in delivered)
         {
-            _indexAt[(at.Partition.Value, at.Offset.Value)] = index;
-            partitionOf[url] = at.Partition.Value;
+            _indexAt[(at.Partition.Value, at.Offset.Value)] = record.Index;
+            _offsetOf[record.Index] = at;
+            if (record.Visit is not null)
+                partitionOf[record.Url] = at.Partition.Value;
         }
         ComputeLate(partitionOf);
         return partitionOf;
     }
 
-    public int IndexAt(ConsumeResult<string, byte[]> deadLetter) =>
-        _indexAt[(int.Parse(Encoding.UTF8.GetString(deadLetter.Message.Headers.GetLastBytes("actorvisits.source.partition"))),
-            long.Parse(Encoding.UTF8.GetString(deadLetter.Message.Headers.GetLastBytes("actorvisits.source.offset"))))];
+    /// <summary>Where record <paramref name="index"/> was written.</summary>
+    public TopicPartitionOffset OffsetOf(int index) => _offsetOf[index];
+
+    /// <summary>The input record a dead letter or late copy came from, by its source headers.</summary>
+    public int IndexAt<TKey>(ConsumeResult<TKey, byte[]> copy) =>
+        _indexAt[(int.Parse(Encoding.UTF8.GetString(copy.Message.Headers.GetLastBytes("actorvisits.source.partition"))),
+            long.Parse(Encoding.UTF8.GetString(copy.Message.Headers.GetLastBytes("actorvisits.source.offset"))))];
 
     /// <summary>Which valid visits arrive after their second left the longest window of their partition's stream time.</summary>
     private void ComputeLate(Dictionary<string, int> partitionOf)

@@ -21,11 +21,12 @@ public sealed class ProcessorRun
 
     public KafkaSettings KafkaSettings => KafkaSettings.FromConfig(HostConfig.Reference) with { BootstrapServers = Kafka.Cluster.BootstrapServers };
 
-    /// <summary>Unique input, dead-letter and window topics and a unique group, with the default windows and rules.</summary>
+    /// <summary>Unique input, dead-letter, late and window topics and a unique group, with the default windows and rules.</summary>
     public static async Task<ProcessorRun> CreateAsync(EmbeddedKafkaFixture kafka, int partitions)
     {
         var input = await kafka.NewTopicAsync(partitions, "visits");
         var deadLetters = await kafka.NewTopicAsync(partitions, "dlq");
+        var late = await kafka.NewTopicAsync(partitions, "late");
         var windows = new List<WindowSpec>();
         foreach (var window in WindowSet.Default.Windows)
             windows.Add(window with { Topic = await kafka.NewTopicAsync(partitions, $"out-{window.Name}") });
@@ -34,6 +35,7 @@ public sealed class ProcessorRun
             GroupId = kafka.NewGroup("processor"),
             InputTopic = input,
             DeadLetterTopic = deadLetters,
+            LateTopic = late,
             Windows = new WindowSet(windows),
         };
         return new ProcessorRun(kafka, settings);

@@ -23,17 +23,24 @@ public static class TestRecords
     }
 
     /// <summary>Reads every record of <paramref name="topic"/> from the start (no group), up to the end offsets seen now.</summary>
-    public static List<ConsumeResult<string, byte[]>> ReadAll(ClientConfig client, string topic, TimeSpan within)
+    public static List<ConsumeResult<string, byte[]>> ReadAll(ClientConfig client, string topic, TimeSpan within) =>
+        ReadAll(client, topic, within, Deserializers.Utf8);
+
+    /// <summary>As <see cref="ReadAll(ClientConfig, string, TimeSpan)"/>, keys as they are (they may not be UTF-8).</summary>
+    public static List<ConsumeResult<byte[], byte[]>> ReadAllRaw(ClientConfig client, string topic, TimeSpan within) =>
+        ReadAll(client, topic, within, Deserializers.ByteArray);
+
+    private static List<ConsumeResult<TKey, byte[]>> ReadAll<TKey>(ClientConfig client, string topic, TimeSpan within, IDeserializer<TKey> keys)
     {
         var config = new ConsumerConfig(new Dictionary<string, string>(client)) { GroupId = "reader-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false };
-        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        using var consumer = new ConsumerBuilder<TKey, byte[]>(config).SetKeyDeserializer(keys).Build();
         using var admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(client))).Build();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions
             .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
         var ends = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)));
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, ends[p].Low)));
         var remaining = partitions.Where(p => ends[p].High > ends[p].Low).ToHashSet();
-        var records = new List<ConsumeResult<string, byte[]>>();
+        var records = new List<ConsumeResult<TKey, byte[]>>();
         var deadline = DateTime.UtcNow + within;
         while (remaining.Count > 0)
         {
