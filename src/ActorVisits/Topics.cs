@@ -1,4 +1,4 @@
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 
 namespace ActorVisits;

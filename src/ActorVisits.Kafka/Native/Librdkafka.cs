@@ -12,18 +12,22 @@ namespace ActorVisits.Kafka.Native;
 /// </summary>
 internal static partial class Librdkafka
 {
-    private const string Library = "librdkafka-loaded-by-confluent";
+    /// <summary>The name <c>[LibraryImport]</c>s use for the librdkafka Confluent.Kafka loaded (see <see cref="BindImports"/>).</summary>
+    public const string Library = "librdkafka-loaded-by-confluent";
 
-    static Librdkafka()
-    {
-        NativeLibrary.SetDllImportResolver(typeof(Librdkafka).Assembly, (name, _, _) =>
-            name == Library ? NativeLibrary.Load(LoadedPath.Value) : IntPtr.Zero);
-    }
+    static Librdkafka() => BindImports(typeof(Librdkafka).Assembly);
 
     private static readonly Lazy<string> LoadedPath = new(FindLoadedLibrary);
 
     /// <summary>Makes sure the static resolver is installed before the first native call.</summary>
     public static void EnsureBound() => _ = LoadedPath.Value;
+
+    /// <summary>
+    /// Resolves <see cref="Library"/> in <paramref name="assembly"/>'s imports to the very librdkafka Confluent.Kafka
+    /// loaded (once per assembly): another assembly of ActorVisits binding more of its C API calls this first.
+    /// </summary>
+    public static void BindImports(System.Reflection.Assembly assembly) =>
+        NativeLibrary.SetDllImportResolver(assembly, (name, _, _) => name == Library ? NativeLibrary.Load(LoadedPath.Value) : IntPtr.Zero);
 
     private static string FindLoadedLibrary()
     {
@@ -62,25 +66,20 @@ internal static partial class Librdkafka
     public static partial void rd_kafka_destroy(IntPtr rk);
 
     [LibraryImport(Library)]
-    public static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
+    public static partial IntPtr rd_kafka_consumer_group_metadata(IntPtr rk);
 
     [LibraryImport(Library)]
-    public static partial void rd_kafka_mock_cluster_destroy(IntPtr cluster);
+    public static partial int rd_kafka_consumer_group_metadata_generation_id(IntPtr groupMetadata);
 
     [LibraryImport(Library)]
-    public static partial IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
+    public static partial void rd_kafka_consumer_group_metadata_destroy(IntPtr groupMetadata);
 
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitionCount, int replicationFactor);
 
-    [LibraryImport(Library)]
-    public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 
-    [LibraryImport(Library)]
-    public static partial int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
 
-    [LibraryImport(Library)]
-    public static partial int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+
+
+
 
     public static string ErrorText(byte[] errstr)
     {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using ActorVisits.Configuration;
 using ActorVisits.Generation;
 using ActorVisits.Kafka;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using Confluent.Kafka;
 
 namespace ActorVisits.Benchmarking;
@@ -25,7 +25,7 @@ internal static class RawCeiling
     private const int CommitEvery = 1000;
 
     /// <summary>Visits per second draining <paramref name="visits"/> produced beforehand, from the first record read to the last acknowledgement.</summary>
-    public static async Task<double> DrainedVisitsPerSecondAsync(IKafkaCluster cluster, KafkaSettings kafka, int partitions, int visits, CancellationToken stopping)
+    public static async Task<double> DrainedVisitsPerSecondAsync(IKafkaAdmin cluster, KafkaSettings kafka, int partitions, int visits, CancellationToken stopping)
     {
         var (input, output, group) = await TopicsAsync(cluster, partitions, stopping);
         await VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
@@ -43,7 +43,7 @@ internal static class RawCeiling
 
     /// <summary>Live visits at <paramref name="rate"/> for <paramref name="duration"/> after settling, consumed while they are produced.</summary>
     public static async Task<RawRateResult> SustainedAsync(
-        IKafkaCluster cluster, KafkaSettings kafka, int partitions, int urls, int rate, TimeSpan duration, CancellationToken stopping)
+        IKafkaAdmin cluster, KafkaSettings kafka, int partitions, int urls, int rate, TimeSpan duration, CancellationToken stopping)
     {
         var (input, output, group) = await TopicsAsync(cluster, partitions, stopping);
         using var pipeline = new Pipeline(kafka, input, output, group);
@@ -68,7 +68,7 @@ internal static class RawCeiling
         return new RawRateResult(rate, visitsPerSecond, lag);
     }
 
-    private static async Task<(string Input, string Output, string Group)> TopicsAsync(IKafkaCluster cluster, int partitions, CancellationToken stopping)
+    private static async Task<(string Input, string Output, string Group)> TopicsAsync(IKafkaAdmin cluster, int partitions, CancellationToken stopping)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var (input, output) = ($"ceiling-visits-{suffix}", $"ceiling-updates-{suffix}");

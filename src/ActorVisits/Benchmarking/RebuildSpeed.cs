@@ -2,7 +2,7 @@ using System.Diagnostics;
 using ActorVisits.Actors;
 using ActorVisits.Configuration;
 using ActorVisits.Generation;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 using Akka.Actor;
 using Confluent.Kafka;
@@ -13,7 +13,7 @@ namespace ActorVisits.Benchmarking;
 internal static class RebuildSpeed
 {
     public static async Task<(long Replayed, TimeSpan Took)> MeasureAsync(
-        ActorSystem system, IKafkaCluster cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int records,
+        ActorSystem system, IKafkaAdmin cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int records,
         CancellationToken stopping)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using ActorVisits.Configuration;
 using ActorVisits.Entities.Windows;
 using ActorVisits.Generation;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 using Akka.Actor;
 using Confluent.Kafka;
@@ -22,7 +22,7 @@ internal static class SustainedRate
     public static readonly TimeSpan Settling = TimeSpan.FromSeconds(3);
 
     public static async Task<SustainedRateResult> MeasureAsync(
-        ActorSystem system, IKafkaCluster cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int rate, TimeSpan duration,
+        ActorSystem system, IKafkaAdmin cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int rate, TimeSpan duration,
         CancellationToken stopping)
     {
         var suffix = $"{rate}-{Guid.NewGuid().ToString("N")[..8]}";

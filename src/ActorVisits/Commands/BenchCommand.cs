@@ -1,7 +1,8 @@
+using ActorVisits.Kafka.Embedded;
 using System.CommandLine;
 using ActorVisits.Benchmarking;
 using ActorVisits.Configuration;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 using Akka.Actor;
 
@@ -35,7 +36,7 @@ internal static class BenchCommand
         {
             var step = parse.GetValue(duration) ?? TimeSpan.FromSeconds(20);
             var partitionCount = parse.GetValue(partitions);
-            await using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+            await using var cluster = EmbeddedKafka.Start(brokers: 3);
             // The embedded broker holds a fetch for fetch.wait.max.ms (500 ms by default) even while records are arriving,
             // where a real broker answers as soon as fetch.min.bytes (1) is there: measured at 10,000 visits/s, p50 latency
             // 300 ms with the default, 17 ms at 10 ms, 13 ms at 2 ms.

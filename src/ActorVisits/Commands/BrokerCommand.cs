@@ -1,7 +1,8 @@
+using ActorVisits.Kafka.Embedded;
 using System.CommandLine;
 using System.Net.Sockets;
 using ActorVisits.Configuration;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 
 namespace ActorVisits.Commands;
@@ -49,16 +50,16 @@ internal static class BrokerCommand
         return command;
     }
 
-    private static EmbeddedKafkaCluster StartOnPortOrRandom(int brokers, int port)
+    private static EmbeddedKafka StartOnPortOrRandom(int brokers, int port)
     {
         try
         {
-            return EmbeddedKafkaCluster.Start(brokers, port);
+            return EmbeddedKafka.Start(brokers, port);
         }
         catch (SocketException e)
         {
             Console.Error.WriteLine($"Port {port} is not available ({e.SocketErrorCode}); clients must use the brokers' own addresses below.");
-            return EmbeddedKafkaCluster.Start(brokers, port: null);
+            return EmbeddedKafka.Start(brokers, port: null);
         }
     }
 }

@@ -1,7 +1,8 @@
+using ActorVisits.Kafka.Embedded;
 using System.CommandLine;
 using ActorVisits.Configuration;
 using ActorVisits.Generation;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 using ActorVisits.Views;
 using Akka.Actor;
@@ -43,7 +44,7 @@ internal static class DemoCommand
     private static async Task<int> RunAsync(int rate, int partitions, int top, CancellationToken stopping)
     {
         var settings = ProcessorSettings.FromConfig(HostConfig.Reference) with { GroupId = GroupId };
-        await using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+        await using var cluster = EmbeddedKafka.Start(brokers: 3);
         await cluster.EnsureTopicsAsync(Topics.Specs(settings, partitions, replicationFactor: 3), CancellationToken.None);
         Console.WriteLine($"Embedded Kafka at {cluster.BootstrapServers}; producing {rate} visits/s to '{settings.InputTopic}' and counting them. Ctrl+C stops.");
 

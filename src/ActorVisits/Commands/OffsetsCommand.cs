@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using Confluent.Kafka;
 using Spectre.Console;
 
@@ -33,7 +33,7 @@ internal static class OffsetsCommand
                 Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time such as 2019-03-02T09:21:05Z.");
                 return 2;
             }
-            await using IKafkaCluster cluster = new KafkaCluster(kafka.Resolve(parse).Client());
+            await using IKafkaAdmin cluster = new KafkaAdmin(kafka.Resolve(parse).Client());
             try
             {
                 if (target is not null)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ActorVisits.Configuration;
 using ActorVisits.Http;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 using Akka.Actor;
 
@@ -50,7 +50,7 @@ internal static class ProcessCommand
             var systemConfig = cluster.Enabled ? cluster.AkkaConfig().WithFallback(config) : config;
             if (parse.GetValue(fromBeginning))
             {
-                await using IKafkaCluster kafkaCluster = new KafkaCluster(kafkaSettings.Client());
+                await using IKafkaAdmin kafkaCluster = new KafkaAdmin(kafkaSettings.Client());
                 try
                 {
                     await kafkaCluster.ResetGroupOffsetsAsync(settings.GroupId, settings.InputTopic, new OffsetTarget.Earliest(), cancellationToken);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 
 namespace ActorVisits.Commands;
@@ -23,7 +23,7 @@ internal static class TopicsCommand
             var config = kafka.LoadConfig(parse);
             var client = kafka.Resolve(parse, config).Client();
             var settings = ProcessorSettings.FromConfig(config);
-            await using IKafkaCluster cluster = new KafkaCluster(client);
+            await using IKafkaAdmin cluster = new KafkaAdmin(client);
             try
             {
                 await cluster.EnsureTopicsAsync(Topics.Specs(settings, parse.GetValue(partitions), parse.GetValue(replication)), cancellationToken);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ActorVisits.Configuration;
 using ActorVisits.Kafka;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using Akka.Actor;
 using Confluent.Kafka;
 using static ActorVisits.Actors.WindowsProtocol;

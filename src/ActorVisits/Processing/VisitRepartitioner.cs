@@ -2,7 +2,7 @@ using ActorVisits.Actors;
 using ActorVisits.Configuration;
 using ActorVisits.Entities;
 using ActorVisits.Kafka;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Kafka.Dsl;
 using ActorVisits.Kafka.Messages;
 using Akka.Actor;
@@ -74,7 +74,7 @@ internal static class VisitRepartitioner
             return;
         var input = metadata.Topics.SingleOrDefault(t => t.Topic == settings.InputTopic && t.Error.Code == ErrorCode.NoError)
                     ?? throw new InvalidOperationException($"Topic '{settings.InputTopic}' does not exist on {kafka.BootstrapServers}.");
-        await using var cluster = new KafkaCluster(config);
+        await using var cluster = new KafkaAdmin(config);
         await cluster.EnsureTopicsAsync([new TopicSpec(settings.RepartitionTopicName, input.Partitions.Count, Math.Min(3, metadata.Brokers.Count))], CancellationToken.None);
     }
 }

@@ -103,7 +103,7 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
     }
 
     private long CountingLag(ProcessorRun run, string repartitionTopic) =>
-        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
+        kafka.Broker.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
 
     private static Dictionary<(string Url, string Window), int> LastOutputs(ProcessorRun run)
     {

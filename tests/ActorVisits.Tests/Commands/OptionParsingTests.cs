@@ -1,5 +1,5 @@
 using ActorVisits.Commands;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Kafka.Settings;
 
 namespace ActorVisits.Tests.Commands;

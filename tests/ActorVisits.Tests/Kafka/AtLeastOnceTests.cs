@@ -1,5 +1,5 @@
 using ActorVisits.Entities;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Tests.Support;
 
 namespace ActorVisits.Tests.Kafka;
@@ -20,7 +20,7 @@ public sealed class AtLeastOnceTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.
         await first.StopAsync();
         var committedByFirst = ConsumingRun.NextOffsets(first.Processed.Take(300));
 
-        var afterFirst = await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None);
+        var afterFirst = await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None);
         Assert.All(afterFirst, p => Assert.Equal(committedByFirst.GetValueOrDefault(p.Partition), p.Committed ?? 0));
 
         // The restart resumes exactly at the committed offsets: it re-reads the uncommitted tail and nothing before it.
@@ -33,11 +33,11 @@ public sealed class AtLeastOnceTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.
 
         var committedOrReprocessed = first.Processed.Take(300).Concat(second.Processed).Select(r => Id(r.Message.Value));
         Assert.Equal(visits.Select(v => v.Id).Order(), committedOrReprocessed.Order());
-        Assert.All(await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Equal(0, p.Lag));
+        Assert.All(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Equal(0, p.Lag));
 
         // Same group, rewound to the beginning of its partitions: everything is read again.
-        await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
-        Assert.Equal(600, (await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
+        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        Assert.Equal(600, (await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
         var replay = ConsumingRun.Start(Sys, kafka.Client, topic, group);
         await replay.WaitForAsync(600);
         await replay.StopAsync();

@@ -1,5 +1,6 @@
+using ActorVisits.Kafka.Embedded;
 using System.Collections.Concurrent;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Kafka.Dsl;
 using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Settings;
@@ -18,7 +19,7 @@ public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_broker_down_during_acks_all_produce_leaves_every_acknowledged_record_exactly_once()
     {
-        await using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+        await using var cluster = EmbeddedKafka.Start(brokers: 3);
         const string topic = "fault";
         await cluster.EnsureTopicsAsync([new TopicSpec(topic, 3, 3)], CancellationToken.None);
         var client = new ClientConfig { BootstrapServers = cluster.BootstrapServers };

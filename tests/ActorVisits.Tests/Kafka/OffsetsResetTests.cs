@@ -1,4 +1,4 @@
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Kafka.Dsl;
 using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Settings;
@@ -25,13 +25,13 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         await Eventually.HoldsAsync(() => member.Metrics.Committed >= 1, TimeSpan.FromSeconds(30), "the member committed");
 
         var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() =>
-            kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None));
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None));
         Assert.Contains(group, refusal.Message);
 
         await member.ShutdownAsync();
-        var moved = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        var moved = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
         Assert.All(moved, o => Assert.Equal(0, o.Offset.Value));
-        Assert.Equal(20, (await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
+        Assert.Equal(20, (await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
     }
 
     [Fact]
@@ -47,12 +47,12 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
 
-        var atTime = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(40.5)), CancellationToken.None);
+        var atTime = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(40.5)), CancellationToken.None);
         Assert.Equal(41, Assert.Single(atTime).Offset.Value);
-        var exact = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(7)), CancellationToken.None);
+        var exact = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(7)), CancellationToken.None);
         Assert.Equal(7, Assert.Single(exact).Offset.Value);
-        var latest = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), CancellationToken.None);
+        var latest = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), CancellationToken.None);
         Assert.Equal(100, Assert.Single(latest).Offset.Value);
-        Assert.Equal(100, Assert.Single(await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
+        Assert.Equal(100, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
     }
 }

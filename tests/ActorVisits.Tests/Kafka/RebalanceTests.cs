@@ -34,7 +34,7 @@ public sealed class RebalanceTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xu
         var stale = seenByA.First(m => b.Assignment.Contains(m.Record.TopicPartition)).CommittableOffset;
         await stale.Committer.CommitAsync([stale]);
         Assert.True(a.Metrics.DiscardedAfterRevocation >= 1);
-        var committed = await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None);
+        var committed = await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None);
         Assert.Null(committed.Single(p => p.Partition == stale.TopicPartition.Partition.Value).Committed);
 
         await Eventually.CompletesAsync(b.ShutdownAsync(), TimeSpan.FromSeconds(30), "B leaves");

@@ -1,4 +1,4 @@
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Tests.Support;
 
 namespace ActorVisits.Tests.Kafka;
@@ -20,7 +20,7 @@ public sealed class WorkshopOffsetsTests(EmbeddedKafkaFixture kafka) : Akka.Test
             await consuming.WaitForAsync(200);
             await consuming.StopAsync();
             Assert.Equal(0, consuming.Processed.Min(r => r.Offset.Value));
-            Assert.All(await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Null(p.Committed));
+            Assert.All(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Null(p.Committed));
         }
     }
 
@@ -35,7 +35,7 @@ public sealed class WorkshopOffsetsTests(EmbeddedKafkaFixture kafka) : Akka.Test
         await first.WaitForAsync(200);
         await first.StopAsync();
         var ends = ConsumingRun.NextOffsets(first.Processed);
-        Assert.All(await kafka.Cluster.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Equal(0, p.Lag));
+        Assert.All(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Equal(0, p.Lag));
 
         TestRecords.ProduceVisits(kafka.Client, topic, 50, seed: 2);
         var second = ConsumingRun.Start(Sys, kafka.Client, topic, group);
@@ -62,8 +62,8 @@ public sealed class WorkshopOffsetsTests(EmbeddedKafkaFixture kafka) : Akka.Test
         await b.WaitForAsync(200);
         await b.StopAsync();
         Assert.Equal(0, b.Processed.Min(r => r.Offset.Value));
-        Assert.Equal(0, (await kafka.Cluster.DescribeGroupOffsetsAsync(groupA, topic, CancellationToken.None)).Sum(p => p.Lag));
-        Assert.Equal(100, (await kafka.Cluster.DescribeGroupOffsetsAsync(groupB, topic, CancellationToken.None)).Sum(p => p.Lag));
+        Assert.Equal(0, (await kafka.Broker.DescribeGroupOffsetsAsync(groupA, topic, CancellationToken.None)).Sum(p => p.Lag));
+        Assert.Equal(100, (await kafka.Broker.DescribeGroupOffsetsAsync(groupB, topic, CancellationToken.None)).Sum(p => p.Lag));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class WorkshopOffsetsTests(EmbeddedKafkaFixture kafka) : Akka.Test
         await first.WaitForAsync(200);
         await first.StopAsync();
 
-        var moved = await kafka.Cluster.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        var moved = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
 
         Assert.All(moved, o => Assert.Equal(0, o.Offset.Value));
         var again = ConsumingRun.Start(Sys, kafka.Client, topic, group);

@@ -61,7 +61,7 @@ public sealed class RecordErrorPolicyTests(EmbeddedKafkaFixture kafka)
         var output = await child.StandardError;
         Assert.Contains(failing, f => output.Contains($"Handling the record at {f.Topic}[{f.Partition.Value}]@{f.Offset.Value} threw " +
                                                       "System.InvalidOperationException: injected fault", StringComparison.Ordinal));
-        var committed = (await kafka.Cluster.DescribeGroupOffsetsAsync(run.Settings.GroupId, run.Settings.InputTopic, CancellationToken.None))
+        var committed = (await kafka.Broker.DescribeGroupOffsetsAsync(run.Settings.GroupId, run.Settings.InputTopic, CancellationToken.None))
             .Single(p => p.Partition == first.Partition.Value).Committed ?? 0;
         Assert.InRange(committed, 0, first.Offset.Value);
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using ActorVisits.Entities;
 using ActorVisits.Entities.Windows;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Kafka.Settings;
 using ActorVisits.Tests.Support;
 using Confluent.Kafka;
@@ -98,7 +98,7 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
 
     /// <summary>The counting group's offsets on the repartition topic, with the topic's end offsets.</summary>
     private IReadOnlyList<PartitionLag> CountingOffsets(ProcessorRun run, string repartitionTopic) =>
-        kafka.Cluster.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult();
+        kafka.Broker.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>
     /// Visits in event-time order, 40 ms apart, over 30 URLs: none is late in any interleaving of the input

@@ -80,7 +80,7 @@ public sealed class ChildProcessor : IDisposable
             """);
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "actorvisits.dll"), "process", "-b", run.Kafka.Cluster.BootstrapServers, "--config", config },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "actorvisits.dll"), "process", "-b", run.Kafka.Broker.BootstrapServers, "--config", config },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };

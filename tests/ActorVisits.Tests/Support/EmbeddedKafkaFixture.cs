@@ -1,4 +1,5 @@
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Embedded;
+using ActorVisits.Kafka.Admin;
 using Confluent.Kafka;
 
 namespace ActorVisits.Tests.Support;
@@ -8,22 +9,22 @@ public sealed class EmbeddedKafkaFixture : IAsyncLifetime
 {
     private int _sequence;
 
-    public EmbeddedKafkaCluster Cluster { get; private set; } = null!;
+    public EmbeddedKafka Broker { get; private set; } = null!;
 
-    public ClientConfig Client => new() { BootstrapServers = Cluster.BootstrapServers };
+    public ClientConfig Client => new() { BootstrapServers = Broker.BootstrapServers };
 
     public Task InitializeAsync()
     {
-        Cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+        Broker = EmbeddedKafka.Start(brokers: 3);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync() => await Broker.DisposeAsync();
 
     public async Task<string> NewTopicAsync(int partitions, string purpose = "t")
     {
         var name = UniqueName(purpose);
-        await Cluster.EnsureTopicsAsync([new TopicSpec(name, partitions, ReplicationFactor: 3)], CancellationToken.None);
+        await Broker.EnsureTopicsAsync([new TopicSpec(name, partitions, ReplicationFactor: 3)], CancellationToken.None);
         return name;
     }
 

@@ -1,6 +1,6 @@
 using ActorVisits.Configuration;
 using ActorVisits.Entities.Windows;
-using ActorVisits.Kafka.Cluster;
+using ActorVisits.Kafka.Admin;
 using ActorVisits.Processing;
 using Akka.Actor;
 
@@ -19,7 +19,7 @@ public sealed class ProcessorRun
 
     public ProcessorSettings Settings { get; }
 
-    public KafkaSettings KafkaSettings => KafkaSettings.FromConfig(HostConfig.Reference) with { BootstrapServers = Kafka.Cluster.BootstrapServers };
+    public KafkaSettings KafkaSettings => KafkaSettings.FromConfig(HostConfig.Reference) with { BootstrapServers = Kafka.Broker.BootstrapServers };
 
     /// <summary>Unique input, dead-letter, late and window topics and a unique group, with the default windows and rules.</summary>
     public static async Task<ProcessorRun> CreateAsync(EmbeddedKafkaFixture kafka, int partitions)
@@ -51,18 +51,18 @@ public sealed class ProcessorRun
         {
             if (processor.Completion.IsFaulted)
                 throw processor.Completion.Exception!;
-            lags = Kafka.Cluster.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult();
+            lags = Kafka.Broker.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult();
             return lags.All(p => p.Lag == 0);
         }, within, () => "input committed to its end: " + string.Join(", ", lags.Select(p => $"p{p.Partition} lag {p.Lag}")));
     }
 
     /// <summary>Records of the input topic the group has not committed.</summary>
     public long Lag() =>
-        Kafka.Cluster.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
+        Kafka.Broker.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
 
     /// <summary>Records of the input topic the group has committed, over all partitions.</summary>
     public long Committed() =>
-        Kafka.Cluster.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Committed ?? 0);
+        Kafka.Broker.DescribeGroupOffsetsAsync(Settings.GroupId, Settings.InputTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Committed ?? 0);
 
     public Task StopAsync(VisitProcessor processor) =>
         Eventually.CompletesAsync(processor.Control.DrainAndShutdownAsync(processor.Completion), TimeSpan.FromSeconds(30), "drain and shutdown");

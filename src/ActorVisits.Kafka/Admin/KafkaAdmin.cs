@@ -1,14 +1,14 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>
 /// A cluster reached over the network by its bootstrap servers: a real Kafka cluster or an embedded broker run by
 /// another process. Uses the Admin API where the brokers support it and falls back to plain consumer-protocol
 /// operations where they do not (the librdkafka mock answers DescribeGroups with "not supported").
 /// </summary>
-public sealed class KafkaCluster : IKafkaCluster
+public sealed class KafkaAdmin : IKafkaAdmin
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
     // Joining a group waits for its members to rejoin, up to their session timeout (45 s by librdkafka's default).
@@ -17,7 +17,7 @@ public sealed class KafkaCluster : IKafkaCluster
     private readonly ClientConfig _clientConfig;
     private readonly IAdminClient _admin;
 
-    public KafkaCluster(ClientConfig clientConfig)
+    public KafkaAdmin(ClientConfig clientConfig)
     {
         _clientConfig = clientConfig;
         _admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(clientConfig)))

@@ -1,4 +1,4 @@
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>Offsets of a group with live members cannot be moved: its members would overwrite them at their next commit.</summary>
 public sealed class ActiveMembersException(string groupId, string detail)

@@ -1,20 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Embedded;
 
 /// <summary>
 /// A fixed, well-known bootstrap address for the embedded brokers, which bind random ports: a loopback TCP forwarder to
 /// one broker. Clients only bootstrap through it; metadata then sends them straight to every broker's own port.
 /// </summary>
-internal sealed class BootstrapProxy : IAsyncDisposable
+internal sealed class TcpForwarder : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
 
-    private BootstrapProxy(TcpListener listener, IPEndPoint target)
+    private TcpForwarder(TcpListener listener, IPEndPoint target)
     {
         _listener = listener;
         _target = target;
@@ -25,11 +25,11 @@ internal sealed class BootstrapProxy : IAsyncDisposable
     public string Address { get; }
 
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/>; throws <see cref="SocketException"/> when the port is taken.</summary>
-    public static BootstrapProxy Start(int port, string brokerAddress)
+    public static TcpForwarder Start(int port, string brokerAddress)
     {
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
-        return new BootstrapProxy(listener, IPEndPoint.Parse(brokerAddress));
+        return new TcpForwarder(listener, IPEndPoint.Parse(brokerAddress));
     }
 
     private async Task AcceptAsync()

@@ -1,4 +1,4 @@
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>A group's position in one partition. <see cref="Committed"/> is null when the group never committed there.</summary>
 public sealed record PartitionLag(int Partition, long? Committed, long LogStart, long End)

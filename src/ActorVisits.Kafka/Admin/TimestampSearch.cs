@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>
 /// Finds the first offset whose record timestamp is at or after a time by binary search over the partition, reading one

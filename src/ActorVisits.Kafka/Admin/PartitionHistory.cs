@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>Finding records of a partition's past by time, the same against a real cluster and the embedded broker.</summary>
 public static class PartitionHistory

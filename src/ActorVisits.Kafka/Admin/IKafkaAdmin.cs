@@ -1,13 +1,13 @@
 using Confluent.Kafka;
 
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>
 /// The admin operations ActorVisits needs, the same against the embedded librdkafka mock cluster and a real Kafka cluster.
 /// Differences between the two (the mock has no CreateTopics, DescribeGroups, ListGroups, nor time-indexed ListOffsets)
 /// stay inside the implementations; no other code asks which kind of broker it talks to.
 /// </summary>
-public interface IKafkaCluster : IAsyncDisposable
+public interface IKafkaAdmin : IAsyncDisposable
 {
     string BootstrapServers { get; }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ActorVisits.Kafka.Cluster;
+namespace ActorVisits.Kafka.Admin;
 
 /// <summary>Where to move a consumer group: the start of each partition, its end, or the first record at or after a time.</summary>
 public abstract record OffsetTarget

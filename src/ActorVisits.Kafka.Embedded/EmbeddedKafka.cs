@@ -1,0 +1,122 @@
+using ActorVisits.Kafka.Admin;
+using ActorVisits.Kafka.Embedded.Native;
+using Confluent.Kafka;
+
+namespace ActorVisits.Kafka.Embedded;
+
+/// <summary>
+/// A Kafka-protocol cluster inside this process (librdkafka's mock cluster) that any client can reach over loopback TCP.
+/// In memory: each partition keeps about 5 MB (older records are deleted, as with <c>retention.bytes</c>) and nothing
+/// survives the process. Topic creation goes through the mock's own API; group operations through the wire.
+/// </summary>
+public sealed class EmbeddedKafka : IKafkaAdmin
+{
+
+    private readonly MockCluster _mock;
+    private readonly KafkaAdmin _wire;
+    private readonly TcpForwarder? _proxy;
+
+    private EmbeddedKafka(MockCluster mock, TcpForwarder? proxy)
+    {
+        _mock = mock;
+        _proxy = proxy;
+        BootstrapServers = proxy?.Address ?? mock.BootstrapServers;
+        _wire = new KafkaAdmin(new ClientConfig { BootstrapServers = BootstrapServers });
+    }
+
+    /// <summary>
+    /// Starts <paramref name="brokers"/> brokers. With a <paramref name="port"/>, a bootstrap listener on that loopback
+    /// port forwards to the first broker (the mock's own brokers bind random ports; clients learn them from metadata).
+    /// </summary>
+    public static EmbeddedKafka Start(int brokers = 3, int? port = null)
+    {
+        var mock = new MockCluster(brokers);
+        try
+        {
+            var proxy = port is { } fixedPort ? TcpForwarder.Start(fixedPort, mock.BootstrapServers.Split(',')[0]) : null;
+            return new EmbeddedKafka(mock, proxy);
+        }
+        catch
+        {
+            mock.Dispose();
+            throw;
+        }
+    }
+
+    public string BootstrapServers { get; }
+
+    /// <summary>Every broker's own address, bypassing the bootstrap listener.</summary>
+    public string BrokerAddresses => _mock.BootstrapServers;
+
+    public int BrokerCount => _mock.BrokerCount;
+
+    public Task EnsureTopicsAsync(IReadOnlyCollection<TopicSpec> topics, CancellationToken cancellationToken)
+    {
+        foreach (var topic in topics)
+        {
+            try
+            {
+                _mock.CreateTopic(topic.Name, topic.Partitions, topic.ReplicationFactor);
+            }
+            catch (InvalidOperationException) when (TopicExists(topic.Name))
+            {
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private bool TopicExists(string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BrokerAddresses }).Build();
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Any(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError);
+    }
+
+    public Task<IReadOnlyList<PartitionLag>> DescribeGroupOffsetsAsync(string groupId, string topic, CancellationToken cancellationToken) =>
+        _wire.DescribeGroupOffsetsAsync(groupId, topic, cancellationToken);
+
+    public Task<IReadOnlyList<TopicPartitionOffset>> ResetGroupOffsetsAsync(
+        string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken) =>
+        _wire.ResetGroupOffsetsAsync(groupId, topic, target, cancellationToken);
+
+    /// <summary>
+    /// Fault injection: broker <paramref name="brokerId"/> (1-based) drops its connections and refuses new ones. Its
+    /// partitions keep it as leader (use <see cref="SetPartitionLeader"/> to fail them over, as a controller would).
+    /// </summary>
+    public void SetBrokerDown(int brokerId) => _mock.SetBrokerDown(brokerId);
+
+    public void SetBrokerUp(int brokerId) => _mock.SetBrokerUp(brokerId);
+
+    /// <summary>Fault injection: broker <paramref name="brokerId"/> answers every request <paramref name="rtt"/> late (zero: on time again).</summary>
+    public void SetBrokerRtt(int brokerId, TimeSpan rtt) => _mock.SetBrokerRtt(brokerId, (int)rtt.TotalMilliseconds);
+
+    /// <summary>Moves the leadership of <paramref name="topic"/>[<paramref name="partition"/>] to broker <paramref name="brokerId"/>.</summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId) => _mock.SetPartitionLeader(topic, partition, brokerId);
+
+    /// <summary>Makes broker <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/>.</summary>
+    public void SetGroupCoordinator(string groupId, int brokerId) => _mock.SetGroupCoordinator(groupId, brokerId);
+
+    /// <summary>Fault injection: the next requests of kind <paramref name="request"/> (to any broker) fail with <paramref name="errors"/>, one each, in turn.</summary>
+    public void FailRequests(KafkaRequest request, IReadOnlyList<ErrorCode> errors) => _mock.PushRequestErrors((short)request, errors);
+
+    /// <summary>The address broker <paramref name="brokerId"/> advertises to clients in metadata; it still listens on its own loopback port.</summary>
+    public void AdvertiseBroker(int brokerId, string host, int port) => _mock.SetBrokerAddress(brokerId, host, port);
+
+    /// <summary>Each broker's id and own loopback address (host:port), in id order.</summary>
+    public IReadOnlyList<(int Id, string Address)> Brokers => BrokerAddresses.Split(',').Select((address, i) => (i + 1, address)).ToList();
+
+    /// <summary>The leader of every partition of <paramref name="topic"/>, as the brokers' metadata says now.</summary>
+    public IReadOnlyDictionary<int, int> Leaders(string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BrokerAddresses }).Build();
+        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.ToDictionary(p => p.PartitionId, p => p.Leader);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _wire.DisposeAsync();
+        if (_proxy is not null)
+            await _proxy.DisposeAsync();
+        _mock.Dispose();
+    }
+
+}
