@@ -101,6 +101,31 @@ public sealed class EmbeddedKafka : IKafkaAdmin
     /// <summary>The address broker <paramref name="brokerId"/> advertises to clients in metadata; it still listens on its own loopback port.</summary>
     public void AdvertiseBroker(int brokerId, string host, int port) => _mock.SetBrokerAddress(brokerId, host, port);
 
+    /// <summary>
+    /// Broker <paramref name="brokerId"/> goes down and each partition it leads, of every topic, is led by the next
+    /// broker instead, as a controller would elect; returns how many leaders moved. Group coordinators stay where they
+    /// are (the embedded broker does not move them).
+    /// </summary>
+    public int FailOver(int brokerId)
+    {
+        if (BrokerCount < 2)
+            throw new InvalidOperationException("Failing over needs at least two brokers.");
+        Metadata metadata;
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BrokerAddresses }).Build())
+            metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        SetBrokerDown(brokerId);
+        var moved = 0;
+        foreach (var topic in metadata.Topics)
+        {
+            foreach (var partition in topic.Partitions.Where(p => p.Leader == brokerId))
+            {
+                SetPartitionLeader(topic.Topic, partition.PartitionId, brokerId % BrokerCount + 1);
+                moved++;
+            }
+        }
+        return moved;
+    }
+
     /// <summary>Each broker's id and own loopback address (host:port), in id order.</summary>
     public IReadOnlyList<(int Id, string Address)> Brokers => BrokerAddresses.Split(',').Select((address, i) => (i + 1, address)).ToList();
 

@@ -6,6 +6,7 @@ using Confluent.Kafka;
 var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSeller's Kafka 'visits' topic.")
 {
     BrokerCommand.Create(),
+    FaultsCommand.Create(),
     TopicsCommand.Create(),
     GenerateCommand.Create(),
     OffsetsCommand.Create(),
