@@ -22,6 +22,9 @@ public static partial class KafkaLog
         {
             if (!verbose && message.Level > SyslogLevel.Warning)
                 return;
+            // Client properties apply to every client: a consumer's property on a producer is expected, not a problem.
+            if (!verbose && message.Facility == "CONFWARN" && message.Message.Contains("will be ignored by this", StringComparison.Ordinal))
+                return;
             var now = DateTime.UtcNow;
             var shape = $"{message.Facility}:{Figures().Replace(message.Message, "#")}";
             var suppressed = 0;

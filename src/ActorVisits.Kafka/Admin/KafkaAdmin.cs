@@ -169,6 +169,8 @@ public sealed class KafkaAdmin : IKafkaAdmin
             // When this member joins a live group to reset it, the group's next rebalances are not held longer than this.
             SessionTimeoutMs = 10_000,
         };
+        // Joining a group needs the protocol its members speak (a broker refuses a mix; the embedded one aborts).
+        config.PartitionAssignmentStrategy ??= Settings.ConsumerSettings<byte[], byte[]>.AssignmentStrategy;
         return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
     }
 

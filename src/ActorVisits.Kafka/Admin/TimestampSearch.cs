@@ -34,7 +34,16 @@ internal static class TimestampSearch
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            ConsumeResult<byte[], byte[]>? record;
+            try
+            {
+                record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                // A fetch that failed (a broker gone or slow): librdkafka retries it until the deadline.
+                continue;
+            }
             if (record is { IsPartitionEOF: false } && record.TopicPartition == partition)
                 return (record.Offset.Value, record.Message.Timestamp.UnixTimestampMs);
         }

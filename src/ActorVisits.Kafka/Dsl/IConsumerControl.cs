@@ -42,5 +42,8 @@ public interface IConsumerControl
     /// </summary>
     bool IsAssigned(TopicPartition partition, long epoch);
 
+    /// <summary>The assignment of <paramref name="partition"/> now, if it is assigned.</summary>
+    bool TryGetAssignment(TopicPartition partition, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AssignedPartition? assignment);
+
     ConsumerMetrics Metrics { get; }
 }

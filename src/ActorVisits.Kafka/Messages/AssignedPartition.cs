@@ -3,7 +3,9 @@ using Confluent.Kafka;
 namespace ActorVisits.Kafka.Messages;
 
 /// <summary>
-/// A partition this consumer is assigned, under assignment <paramref name="Epoch"/>, and the group's committed offset
-/// when it was assigned (null when the group had none, or it could not be read).
+/// A partition this consumer is assigned, under assignment <paramref name="Epoch"/> (this consumer's own count), in
+/// the group's generation <paramref name="Generation"/> (the broker's count, growing with every rebalance of the group,
+/// so a later owner of the partition always has a higher one; -1 when unknown), and the group's committed offset when it
+/// was assigned (null when the group had none, or it could not be read).
 /// </summary>
-public sealed record AssignedPartition(TopicPartition Partition, long Epoch, long? CommittedOffset);
+public sealed record AssignedPartition(TopicPartition Partition, long Epoch, long? CommittedOffset, int Generation = -1);

@@ -7,10 +7,14 @@ public sealed record ProducerRecord<TKey, TValue>(string Topic, Message<TKey, TV
 
 /// <summary>
 /// What a producer flow takes: zero, one or many records, and a pass-through value (typically the committable offset of
-/// the input) handed on once every record is acknowledged.
+/// the input) handed on once every record is acknowledged. <see cref="MayProduce"/>, asked for each record (by index)
+/// just before it is handed to librdkafka, fences records that must no longer be produced (their input partition was
+/// revoked since they were made): those are skipped and have no delivery result.
 /// </summary>
 public sealed record ProducerEnvelope<TKey, TValue, TPassThrough>(IReadOnlyList<ProducerRecord<TKey, TValue>> Records, TPassThrough PassThrough)
 {
+    public Func<int, bool>? MayProduce { get; init; }
+
     public static ProducerEnvelope<TKey, TValue, TPassThrough> Single(ProducerRecord<TKey, TValue> record, TPassThrough passThrough) =>
         new([record], passThrough);
 
@@ -18,5 +22,5 @@ public sealed record ProducerEnvelope<TKey, TValue, TPassThrough>(IReadOnlyList<
         new(records, passThrough);
 }
 
-/// <summary>The acknowledged records of one envelope, in envelope order, with its pass-through.</summary>
+/// <summary>The acknowledged records of one envelope, in envelope order (null for a record fenced off), with its pass-through.</summary>
 public sealed record ProducerResults<TKey, TValue, TPassThrough>(IReadOnlyList<DeliveryResult<TKey, TValue>> Deliveries, TPassThrough PassThrough);

@@ -8,7 +8,7 @@ public sealed record CommitterSettings
 {
     public int MaxBatch { get; init; } = 1000;
 
-    public TimeSpan MaxInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Commit requests in flight at once; requests to one consumer are still served in order.</summary>
     public int Parallelism { get; init; } = 4;

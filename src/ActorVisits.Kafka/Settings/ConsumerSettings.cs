@@ -14,7 +14,27 @@ public sealed record ConsumerSettings<TKey, TValue>(
     /// <summary>Records fetched but not yet pulled downstream; past it the consumer pauses its partitions (backpressure).</summary>
     public int MaxBufferedRecords { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long commits refused for a retriable reason (the group coordinator unreachable, moving, loading, slow) are
+    /// retried before the stream fails. Meanwhile consuming and processing go on, and each retry commits the latest
+    /// processed positions: a broker outage shorter than this costs nothing but a longer tail read again after a crash.
+    /// </summary>
+    public TimeSpan CommitRetryFor { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// When partitions are revoked (a member joins or leaves), how long the consumer waits for the records of theirs
+    /// already handed downstream to be processed and committed before it lets them go, so that their next owner does
+    /// not read them again. The group's rebalance waits as long.
+    /// </summary>
+    public TimeSpan RevokeDrainTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>On a graceful stop, how long positions left uncommitted by a retriable failure are retried before closing.</summary>
+    public TimeSpan CloseCommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public string GroupId => Config.GroupId;
+
+    /// <summary>How ActorVisits' consumers share a group's partitions; every member of a group must use the same.</summary>
+    public const PartitionAssignmentStrategy AssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
 
     /// <summary>
     /// Settings for a consumer in <paramref name="groupId"/> that never commits on its own: offsets are committed by a
@@ -39,6 +59,9 @@ public sealed record ConsumerSettings<TKey, TValue>(
         // A dead member's partitions move to the survivors within 10 s (heartbeats run on librdkafka's own thread,
         // so .NET GC pauses do not expire the session). Also bounds how long the embedded broker holds a rebalance.
         config.SessionTimeoutMs ??= 10_000;
+        // Incremental rebalancing: a member joining or leaving moves only the partitions that change owner, instead of
+        // revoking every partition of every member (whose in-flight records would all be read and produced again).
+        config.PartitionAssignmentStrategy ??= AssignmentStrategy;
         return new ConsumerSettings<TKey, TValue>(config, keyDeserializer, valueDeserializer);
     }
 

@@ -91,6 +91,9 @@ internal sealed class CommittableSourceStage<TKey, TValue>(ConsumerSettings<TKey
 
         public bool IsAssigned(TopicPartition partition, long epoch) => _worker.IsAssigned(partition, epoch);
 
+        public bool TryGetAssignment(TopicPartition partition, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AssignedPartition? assignment) =>
+            _worker.TryGetAssignment(partition, out assignment);
+
         public ConsumerMetrics Metrics => _worker.Metrics;
     }
 }

@@ -6,6 +6,9 @@ public sealed class ConsumerMetrics
     private int _maxBuffered;
     private long _committed;
     private long _discarded;
+    private long _consumeErrors;
+    private long _commitFailures;
+    private string? _lastConsumeError;
 
     /// <summary>Largest number of records that waited at once in the stage's buffer.</summary>
     public int MaxBuffered => Volatile.Read(ref _maxBuffered);
@@ -15,6 +18,15 @@ public sealed class ConsumerMetrics
 
     /// <summary>Offsets not committed because their partition had been revoked meanwhile.</summary>
     public long DiscardedAfterRevocation => Interlocked.Read(ref _discarded);
+
+    /// <summary>Consume errors librdkafka recovers from by itself (fetch time-outs, brokers gone), which did not stop consuming.</summary>
+    public long ConsumeErrors => Interlocked.Read(ref _consumeErrors);
+
+    /// <summary>The last of <see cref="ConsumeErrors"/>: reason and code.</summary>
+    public string? LastConsumeError => Volatile.Read(ref _lastConsumeError);
+
+    /// <summary>Commits refused for a retriable reason, retried later with the positions processed meanwhile.</summary>
+    public long CommitFailures => Interlocked.Read(ref _commitFailures);
 
     /// <summary>True while every assigned partition is paused for backpressure (or because the source stopped).</summary>
     public bool Paused { get; internal set; }
@@ -35,6 +47,14 @@ public sealed class ConsumerMetrics
             max = seen;
         }
     }
+
+    internal void AddConsumeError(Confluent.Kafka.Error error)
+    {
+        Interlocked.Increment(ref _consumeErrors);
+        Volatile.Write(ref _lastConsumeError, $"{error.Reason} ({error.Code})");
+    }
+
+    internal void AddCommitFailure() => Interlocked.Increment(ref _commitFailures);
 
     internal void AddCommitted(int committed, int discarded)
     {

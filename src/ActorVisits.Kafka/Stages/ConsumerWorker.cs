@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using ActorVisits.Kafka.Messages;
+using ActorVisits.Kafka.Native;
 using ActorVisits.Kafka.Settings;
 using Confluent.Kafka;
 
@@ -9,6 +11,9 @@ namespace ActorVisits.Kafka.Stages;
 /// Owns one Confluent.Kafka consumer on a dedicated thread: every call to it (poll, pause, resume, commit, close) and
 /// every rebalance callback happens there, so nothing races on the client. It fills a bounded buffer that the source
 /// stage drains, pausing all partitions while the buffer is full, and serves commit requests in order between polls.
+/// Broker trouble does not stop it: consume errors that librdkafka retries itself (a fetch that timed out, a broker
+/// gone) are logged and counted, and a commit refused for a retriable reason (coordinator unavailable or moving, a
+/// time-out) is kept and retried, superseded by later offsets, for up to <see cref="ConsumerSettings{TKey,TValue}.CommitRetryFor"/>.
 /// </summary>
 internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 {
@@ -19,6 +24,23 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private static readonly TimeSpan CommittedTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<TopicPartition, AssignedPartition> _assigned = new();
+
+    /// <summary>Per partition, the highest offset handed out downstream (written by the stream's thread).</summary>
+    private readonly ConcurrentDictionary<TopicPartition, StrongBox<long>> _handedOut = new();
+
+    /// <summary>Partitions being revoked, whose records are no longer handed out.</summary>
+    private readonly ConcurrentDictionary<TopicPartition, bool> _revoking = new();
+
+    /// <summary>Per partition, the highest offset whose commit was requested under the current assignment.</summary>
+    private readonly Dictionary<TopicPartition, long> _requestedThrough = [];
+
+    private static readonly TimeSpan RevokeDrainPoll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Per partition, the position to commit that a retriable failure left uncommitted, and its epoch.</summary>
+    private readonly Dictionary<TopicPartition, (long Next, long Epoch)> _uncommitted = [];
+    private readonly Action<IClient, LogMessage> _log;
+    private DateTime? _commitsFailingSince;
+    private DateTime _nextCommitRetry;
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,6 +58,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         _settings = settings;
         _topics = topics;
         _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-consumer-{settings.GroupId}" };
+        _log = KafkaLog.For(settings.Config);
     }
 
     public ConsumerMetrics Metrics { get; } = new();
@@ -63,8 +86,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         {
             Interlocked.Decrement(ref _buffered);
             var offset = message.CommittableOffset;
-            if (IsCurrent(offset.TopicPartition, offset.AssignmentEpoch))
+            // A partition being revoked hands out nothing more: its next owner reads the rest.
+            if (IsCurrent(offset.TopicPartition, offset.AssignmentEpoch) && !_revoking.ContainsKey(offset.TopicPartition))
+            {
+                Volatile.Write(ref _handedOut.GetOrAdd(offset.TopicPartition, _ => new StrongBox<long>(-1)).Value, offset.Offset.Offset.Value);
                 return true;
+            }
         }
         return false;
     }
@@ -99,9 +126,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 .SetKeyDeserializer(_settings.KeyDeserializer)
                 .SetValueDeserializer(_settings.ValueDeserializer)
                 .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
-                .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), commitPending: true))
-                .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), commitPending: false))
-                .SetLogHandler(KafkaLog.For(_settings.Config))
+                .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), commitPending: true))
+                .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), commitPending: false))
+                .SetLogHandler(_log)
                 .Build();
             _consumer = consumer;
             consumer.Subscribe(_topics);
@@ -114,9 +141,18 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 {
                     record = consumer.Consume(_settings.PollTimeout);
                 }
-                catch (ConsumeException e) when (!e.Error.IsFatal)
+                catch (ConsumeException e) when (IsTransient(e))
                 {
-                    // A record that cannot be deserialized, or a transient broker error: fail loudly, never skip silently.
+                    // librdkafka retries the fetch itself (a request timed out, a broker gone, leadership moving): the
+                    // partition resumes where it was. Reported, counted, never a reason to stop.
+                    Metrics.AddConsumeError(e.Error);
+                    Warn("CONSUME", $"{e.Error.Reason} ({e.Error.Code}); librdkafka retries, consuming goes on");
+                    continue;
+                }
+                catch (ConsumeException e)
+                {
+                    // A record that cannot be deserialized, or an error no retry cures (authorization, a missing topic):
+                    // fail loudly, never skip silently.
                     throw new KafkaConsumeFailedException(e);
                 }
                 if (record is null || record.IsPartitionEOF)
@@ -124,6 +160,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 Enqueue(record);
             }
             ServeCommits();
+            CommitBeforeClosing();
             consumer.Close();
             _consumer = null;
             FailPendingCommits(new InvalidOperationException("The consumer closed before this commit could be sent."));
@@ -187,11 +224,34 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private void OnAssigned(List<TopicPartition> partitions)
     {
         var committed = CommittedOffsets(partitions);
+        var generation = GroupGeneration(_consumer!);
         foreach (var partition in partitions)
         {
-            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition));
+            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition), generation);
         }
         Metrics.Rebalances++;
+        if (partitions.Count > 0)
+            Info("ASSIGN", $"Assigned {Describe(partitions)} in group generation {generation}");
+    }
+
+    private static string Describe(IEnumerable<TopicPartition> partitions) =>
+        string.Join(", ", partitions.GroupBy(p => p.Topic).Select(t => $"{t.Key}[{string.Join(",", t.Select(p => p.Partition.Value).Order())}]"));
+
+    /// <summary>The group generation this consumer is a member of, as librdkafka knows it now; -1 when unknown.</summary>
+    private static int GroupGeneration(IConsumer<TKey, TValue> consumer)
+    {
+        var metadata = Librdkafka.rd_kafka_consumer_group_metadata(Librdkafka.RawHandle(consumer));
+        if (metadata == IntPtr.Zero)
+            return -1;
+        try
+        {
+            return Librdkafka.rd_kafka_consumer_group_metadata_generation_id(metadata);
+        }
+        finally
+        {
+            Librdkafka.rd_kafka_consumer_group_metadata_destroy(metadata);
+            GC.KeepAlive(consumer);
+        }
     }
 
     /// <summary>The group's committed offsets of newly assigned partitions; none when they cannot be read (they are only a hint).</summary>
@@ -208,54 +268,184 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
-    private void OnRevoked(IEnumerable<TopicPartition> partitions, bool commitPending)
+    private void OnRevoked(IReadOnlyCollection<TopicPartition> partitions, bool commitPending)
     {
-        // Offsets already requested for commit belong to processed records: commit them while the partitions are still ours.
+        if (partitions.Count > 0)
+            Info(commitPending ? "REVOKE" : "LOST", $"{(commitPending ? "Revoked" : "Lost")} {Describe(partitions)}");
         if (commitPending)
-            ServeCommits();
+            DrainRevoked(partitions);
         foreach (var partition in partitions)
         {
             _assigned.TryRemove(partition, out _);
+            _revoking.TryRemove(partition, out _);
+            _handedOut.TryRemove(partition, out _);
+            _requestedThrough.Remove(partition);
             _paused.Remove(partition);
             _nextOffsets.Remove(partition);
         }
         Metrics.Rebalances++;
     }
 
-    private void ServeCommits()
+    /// <summary>
+    /// Before giving partitions up, as Kafka Streams commits a task before its revocation completes: hands out nothing
+    /// more of them, waits (up to <see cref="ConsumerSettings{TKey,TValue}.RevokeDrainTimeout"/>) until every record
+    /// already handed out has been processed and its commit requested, and commits, serving commits meanwhile. Their
+    /// next owner then starts where this member stopped, instead of reading its in-flight records again. Records
+    /// still in flight at the deadline are read again by the next owner (at-least-once).
+    /// </summary>
+    private void DrainRevoked(IReadOnlyCollection<TopicPartition> partitions)
     {
+        foreach (var partition in partitions)
+            _revoking[partition] = true;
+        var deadline = DateTime.UtcNow + _settings.RevokeDrainTimeout;
+        while (!partitions.All(p => !_handedOut.TryGetValue(p, out var handedOut) || Volatile.Read(ref handedOut.Value) <= _requestedThrough.GetValueOrDefault(p, -1))
+               && DateTime.UtcNow < deadline)
+        {
+            ServeCommits();
+            Thread.Sleep(RevokeDrainPoll);
+        }
+        ServeCommits(retryNow: true);
+    }
+
+    /// <summary>
+    /// Commits what the requests ask (for each partition, the position after its highest offset) together with what a
+    /// retriable failure left uncommitted. A request completes once its offsets are committed, discarded (their
+    /// partition was revoked: the new owner reads them again), or kept for a retry after a retriable failure: it does
+    /// not hold the stream back while the coordinator is away. It fails once commits have failed for longer than
+    /// <see cref="ConsumerSettings{TKey,TValue}.CommitRetryFor"/>, or for a reason no retry cures.
+    /// </summary>
+    private void ServeCommits(bool retryNow = false)
+    {
+        var requests = new List<CommitRequest>();
+        var discarded = 0;
         while (_commitRequests.TryDequeue(out var request))
         {
-            var current = request.Offsets
-                .Where(o => IsCurrent(o.TopicPartition, o.AssignmentEpoch))
-                .GroupBy(o => o.TopicPartition)
-                .Select(g => new TopicPartitionOffset(g.Key, g.Max(o => o.Offset.Offset.Value) + 1))
-                .ToList();
-            try
+            requests.Add(request);
+            foreach (var offset in request.Offsets)
             {
-                if (current.Count > 0)
-                    _consumer!.Commit(current);
-                Metrics.AddCommitted(current.Count, request.Offsets.Count - current.Count);
-                request.Done.TrySetResult();
-            }
-            catch (KafkaException e) when (IsRebalanceError(e.Error.Code))
-            {
-                // The group moved on: these partitions now belong to a new generation, whose owner re-reads the
-                // uncommitted records (at-least-once). Not committing here is the safe outcome.
-                Metrics.AddCommitted(0, request.Offsets.Count);
-                request.Done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                request.Done.TrySetException(e);
+                if (!IsCurrent(offset.TopicPartition, offset.AssignmentEpoch))
+                {
+                    discarded++;
+                    continue;
+                }
+                var next = offset.Offset.Offset.Value + 1;
+                if (!_uncommitted.TryGetValue(offset.TopicPartition, out var known) || known.Epoch != offset.AssignmentEpoch || known.Next < next)
+                    _uncommitted[offset.TopicPartition] = (next, offset.AssignmentEpoch);
+                _requestedThrough[offset.TopicPartition] = Math.Max(_requestedThrough.GetValueOrDefault(offset.TopicPartition, -1), next - 1);
             }
         }
+        if (discarded > 0)
+            Metrics.AddCommitted(0, discarded);
+        if (_uncommitted.Count == 0 || (requests.Count == 0 && !retryNow && DateTime.UtcNow < _nextCommitRetry))
+        {
+            Complete(requests, null);
+            return;
+        }
+        Complete(requests, TryCommit());
     }
+
+    /// <summary>Commits every uncommitted position still assigned; returns the error that ends the stream, if any.</summary>
+    private Exception? TryCommit()
+    {
+        foreach (var revoked in _uncommitted.Keys.Where(p => !IsCurrent(p, _uncommitted[p].Epoch)).ToList())
+        {
+            _uncommitted.Remove(revoked);
+            Metrics.AddCommitted(0, 1);
+        }
+        if (_uncommitted.Count == 0)
+            return null;
+        var positions = _uncommitted.Select(p => new TopicPartitionOffset(p.Key, p.Value.Next)).ToList();
+        try
+        {
+            _consumer!.Commit(positions);
+            Metrics.AddCommitted(positions.Count, 0);
+            _uncommitted.Clear();
+            if (_commitsFailingSince is { } since)
+                Warn("COMMIT", $"commits succeed again after {(DateTime.UtcNow - since).TotalSeconds:0.0} s of failures");
+            _commitsFailingSince = null;
+            return null;
+        }
+        catch (KafkaException e) when (IsRebalanceError(e.Error.Code))
+        {
+            // The group is rebalancing. The positions stay, to be committed once it settles for the partitions this
+            // member keeps (incremental rebalancing keeps most); those it loses are dropped then (at-least-once: their
+            // new owner reads the uncommitted records again).
+            _nextCommitRetry = DateTime.UtcNow + CommitRetryInterval;
+            return null;
+        }
+        catch (KafkaException e) when (IsRetriableCommitError(e.Error.Code))
+        {
+            var now = DateTime.UtcNow;
+            _commitsFailingSince ??= now;
+            _nextCommitRetry = now + CommitRetryInterval;
+            Metrics.AddCommitFailure();
+            if (now - _commitsFailingSince.Value > _settings.CommitRetryFor)
+                return new KafkaException(new Error(e.Error.Code,
+                    $"Commits have failed for {(now - _commitsFailingSince.Value).TotalSeconds:0} s (longer than commit-retry-for, {_settings.CommitRetryFor.TotalSeconds:0} s), last with: {e.Error.Reason}"), e);
+            Warn("COMMIT", $"commit refused ({e.Error.Reason}, {e.Error.Code}); kept and retried for up to {_settings.CommitRetryFor.TotalSeconds:0} s");
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>On a graceful stop, the positions a retriable failure left uncommitted get a last chance before the consumer closes.</summary>
+    private void CommitBeforeClosing()
+    {
+        var deadline = DateTime.UtcNow + _settings.CloseCommitTimeout;
+        while (_uncommitted.Count > 0 && TryCommit() is null && _uncommitted.Count > 0 && DateTime.UtcNow < deadline)
+            Thread.Sleep(CommitRetryInterval);
+        if (_uncommitted.Count > 0)
+            Warn("COMMIT", $"{_uncommitted.Count} partition positions could not be committed before closing; their records will be read again (at-least-once)");
+    }
+
+    private static void Complete(List<CommitRequest> requests, Exception? error)
+    {
+        foreach (var request in requests)
+        {
+            if (error is null)
+                request.Done.TrySetResult();
+            else
+                request.Done.TrySetException(error);
+        }
+    }
+
+    /// <summary>A change an operator wants to see in the log (assignments), whatever librdkafka's own log level.</summary>
+    private void Info(string facility, string message) =>
+        Console.Error.WriteLine($"[consumer {_settings.GroupId}] {facility}: {message}");
+
+    private void Warn(string facility, string message) =>
+        _log(_consumer!, new LogMessage($"consumer {_settings.GroupId}", SyslogLevel.Warning, facility, message));
+
+    public bool TryGetAssignment(TopicPartition partition, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AssignedPartition? assignment) =>
+        _assigned.TryGetValue(partition, out assignment);
 
     /// <summary>The partition is still assigned under <paramref name="epoch"/>.</summary>
     public bool IsAssigned(TopicPartition partition, long epoch) => IsCurrent(partition, epoch);
 
     private bool IsCurrent(TopicPartition partition, long epoch) => _assigned.TryGetValue(partition, out var assigned) && assigned.Epoch == epoch;
+
+    /// <summary>How often a commit refused for a retriable reason is tried again.</summary>
+    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// A consume error librdkafka recovers from by itself (it retries fetches, rediscovers leaders and coordinators),
+    /// as opposed to one that needs a person: authorization, a topic that does not exist when nothing was assigned yet.
+    /// </summary>
+    private bool IsTransient(ConsumeException e) =>
+        !e.Error.IsFatal && e.Error.Code is not (ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization or ErrorCode.TopicAuthorizationFailed
+            or ErrorCode.GroupAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed or ErrorCode.SaslAuthenticationFailed
+            or ErrorCode.Local_Authentication)
+        && !(_assigned.IsEmpty && e.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition);
+
+    /// <summary>A commit refused because the coordinator is unreachable, moving, loading or slow: trying again later can succeed.</summary>
+    private static bool IsRetriableCommitError(ErrorCode code) =>
+        code is ErrorCode.Local_WaitCoord or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.NotCoordinatorForGroup
+            or ErrorCode.GroupLoadInProgress or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut
+            or ErrorCode.Local_Transport or ErrorCode.NetworkException or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Retry
+            or ErrorCode.Local_TimedOutQueue;
 
     private static bool IsRebalanceError(ErrorCode code) =>
         code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId

@@ -77,9 +77,15 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             var inFlight = new InFlight(Grab(_stage._in));
             _inFlight.Enqueue(inFlight);
             var records = inFlight.Envelope.Records;
+            var mayProduce = inFlight.Envelope.MayProduce;
             for (var i = 0; i < records.Count; i++)
             {
                 var index = i;
+                if (mayProduce is not null && !mayProduce(i))
+                {
+                    Interlocked.Decrement(ref inFlight.Remaining);
+                    continue;
+                }
                 try
                 {
                     _producer.Produce(records[i].Topic, records[i].Message, report => OnReport(inFlight, index, report));
@@ -90,7 +96,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                     return;
                 }
             }
-            if (records.Count == 0)
+            if (Volatile.Read(ref inFlight.Remaining) == 0)
                 EmitCompleted();
             PullIfRoom();
         }

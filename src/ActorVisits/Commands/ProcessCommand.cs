@@ -63,6 +63,8 @@ internal static class ProcessCommand
             }
 
             using var system = ActorSystem.Create(ClusterSettings.SystemName, systemConfig);
+            if (cluster.Enabled && !await JoinedAsync(system, cancellationToken))
+                return 0;
             var processor = VisitProcessor.Start(system, kafkaSettings, settings, clustered: cluster.Enabled);
             Console.Error.WriteLine($"Processing '{settings.InputTopic}' on {kafkaSettings.BootstrapServers} as group '{settings.GroupId}': " +
                                     string.Join(", ", settings.Windows.Windows.Select(w => $"{w.Name} -> {w.Topic}")) +
@@ -96,6 +98,28 @@ internal static class ProcessCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A cluster node consumes nothing before it is an Up member: until then its shard region cannot host the shards of
+    /// the partitions it would be given (a node restarted at the same address waits for its former self to be removed).
+    /// False when stopped first.
+    /// </summary>
+    private static async Task<bool> JoinedAsync(ActorSystem system, CancellationToken stopping)
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+        using var progress = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        while (!up.Task.IsCompleted)
+        {
+            var tick = progress.WaitForNextTickAsync(stopping).AsTask();
+            await Task.WhenAny(up.Task, tick);
+            if (stopping.IsCancellationRequested)
+                return false;
+            if (!up.Task.IsCompleted)
+                Console.Error.WriteLine("Still joining the cluster; nothing is consumed until this node is up.");
+        }
+        return true;
     }
 
     private static async Task<int> RunUntilStoppedAsync(VisitProcessor processor, CancellationToken stopping)

@@ -12,7 +12,8 @@ public sealed record KafkaSettings(
     TimeSpan FetchWaitMax,
     int MaxInFlightRecords,
     TimeSpan FlushTimeout,
-    CommitterSettings Committer)
+    CommitterSettings Committer,
+    TimeSpan OutageTolerance)
 {
     public const string Section = "actorvisits.kafka";
 
@@ -35,7 +36,8 @@ public sealed record KafkaSettings(
                 MaxBatch = committer.PositiveInt("max-batch"),
                 MaxInterval = committer.PositiveDuration("max-interval"),
                 Parallelism = committer.PositiveInt("parallelism"),
-            });
+            },
+            kafka.PositiveDuration("outage-tolerance"));
     }
 
     /// <summary>The base configuration of every client: bootstrap servers plus the pass-through properties.</summary>
@@ -48,6 +50,7 @@ public sealed record KafkaSettings(
         {
             PollTimeout = PollTimeout,
             MaxBufferedRecords = MaxBufferedRecords,
+            CommitRetryFor = OutageTolerance,
         };
         // A fetch.wait.max.ms given as a client property (-X) wins over the configuration key.
         if (!ClientProperties.ContainsKey("fetch.wait.max.ms"))
@@ -55,10 +58,16 @@ public sealed record KafkaSettings(
         return settings;
     }
 
-    public ProducerSettings<TKey, TValue> Producer<TKey, TValue>(ISerializer<TKey> keys, ISerializer<TValue> values) =>
-        ProducerSettings<TKey, TValue>.Create(Client(), keys, values) with
+    public ProducerSettings<TKey, TValue> Producer<TKey, TValue>(ISerializer<TKey> keys, ISerializer<TValue> values)
+    {
+        var settings = ProducerSettings<TKey, TValue>.Create(Client(), keys, values) with
         {
             Parallelism = MaxInFlightRecords,
             FlushTimeout = FlushTimeout,
         };
+        // A message.timeout.ms given as a client property (-X) wins over the configuration key.
+        if (!ClientProperties.ContainsKey("message.timeout.ms") && !ClientProperties.ContainsKey("delivery.timeout.ms"))
+            settings.Config.MessageTimeoutMs = (int)OutageTolerance.TotalMilliseconds;
+        return settings;
+    }
 }

@@ -46,17 +46,16 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         // Only records that exist are read: no reason to let a broker hold a fetch for more (the embedded one always does).
         consumerSettings.Config.FetchWaitMaxMs = 10;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerSettings.Config).SetLogHandler(KafkaLog.For(consumerSettings.Config)).Build();
-        var logStart = consumer.QueryWatermarkOffsets(topicPartition, ReadTimeout).Low.Value;
-        if (committedOffset <= logStart)
+        // Where the replay starts: asked again while the brokers cannot answer (nothing has been counted yet).
+        var from = RetryWhileBrokersFail(() => ReplayStart(consumer, topicPartition, committedOffset), kafka.OutageTolerance, cancel);
+        if (from is null)
             return;
-        var lastCommitted = PartitionHistory.TimestampAt(consumer, topicPartition, committedOffset - 1, ReadTimeout);
-        var replayFrom = lastCommitted - TimeSpan.FromSeconds(settings.Windows.LongestSeconds) - settings.RebuildMargin;
-        var from = Math.Max(logStart, PartitionHistory.FirstOffsetAtOrAfter(consumer, topicPartition, replayFrom, ReadTimeout));
-        consumer.Assign(new TopicPartitionOffset(topicPartition, from));
+        consumer.Assign(new TopicPartitionOffset(topicPartition, from.Value));
 
         var answers = new Queue<Task>();
         var batch = new List<VisitAt>(BatchSize);
         long replayed = 0;
+        var lastProgress = DateTime.UtcNow;
         void Send()
         {
             if (batch.Count == 0)
@@ -70,9 +69,19 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         for (var next = from; next < committedOffset;)
         {
             cancel.ThrowIfCancellationRequested();
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            ConsumeResult<byte[], byte[]>? record;
+            try
+            {
+                record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal && DateTime.UtcNow - lastProgress < kafka.OutageTolerance)
+            {
+                // A fetch that failed (a broker gone or slow): librdkafka retries it from the same offset.
+                continue;
+            }
             if (record is null)
                 continue;
+            lastProgress = DateTime.UtcNow;
             if (record.Offset.Value >= committedOffset)
                 break;
             next = record.Offset.Value + 1;
@@ -82,7 +91,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, settings.MaxVisitBytes, out var visit, out _))
             {
                 var (sourcePartition, sourceOffset) = settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
-                batch.Add(new VisitAt(visit.Url, visit.Timestamp, now, sourcePartition, sourceOffset));
+                batch.Add(new VisitAt(visit.Url, visit.Timestamp, now, sourcePartition, sourceOffset, record.Offset.Value));
             }
             if (batch.Count == BatchSize)
                 Send();
@@ -91,5 +100,37 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         while (answers.TryDequeue(out var answer))
             answer.Wait(cancel);
         metrics.AddRebuild(replayed, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The first offset to replay so that the windows at <paramref name="committedOffset"/> come out exact; null when
+    /// nothing before it is held (nothing to rebuild).
+    /// </summary>
+    private long? ReplayStart(IConsumer<byte[], byte[]> consumer, TopicPartition topicPartition, long committedOffset)
+    {
+        var logStart = consumer.QueryWatermarkOffsets(topicPartition, ReadTimeout).Low.Value;
+        if (committedOffset <= logStart)
+            return null;
+        var lastCommitted = PartitionHistory.TimestampAt(consumer, topicPartition, committedOffset - 1, ReadTimeout);
+        var replayFrom = lastCommitted - TimeSpan.FromSeconds(settings.Windows.LongestSeconds) - settings.RebuildMargin;
+        return Math.Max(logStart, PartitionHistory.FirstOffsetAtOrAfter(consumer, topicPartition, replayFrom, ReadTimeout));
+    }
+
+    /// <summary>Runs <paramref name="read"/> again, a second apart, while it fails for want of brokers, for up to <paramref name="tolerance"/>.</summary>
+    private static T RetryWhileBrokersFail<T>(Func<T> read, TimeSpan tolerance, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + tolerance;
+        while (true)
+        {
+            try
+            {
+                return read();
+            }
+            catch (Exception e) when (e is KafkaException { Error.IsFatal: false } or TimeoutException && DateTime.UtcNow < deadline)
+            {
+                cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+                cancel.ThrowIfCancellationRequested();
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ public sealed class HostConfigTests : IDisposable
         Assert.Equal(500, settings.Consumer("g", Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.Utf8).Config.FetchWaitMaxMs);
         Assert.Equal(10_000, settings.MaxInFlightRecords);
         Assert.Equal(1000, settings.Committer.MaxBatch);
-        Assert.Equal(TimeSpan.FromSeconds(1), settings.Committer.MaxInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), settings.Committer.MaxInterval);
     }
 
     [Fact]
