@@ -37,6 +37,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private readonly Dictionary<long, Request> _inFlight = [];
     private readonly Queue<(CountVisits Visits, IActorRef ReplyTo)> _keptWhileRebuilding = [];
     private long _lastRequest;
+
+    /// <summary>The highest offset counted (live or replayed): what the updates of the wall clock moving the windows carry.</summary>
+    private long _lastOffset = -1;
     private bool _stopping;
     private bool _rebuilding;
     private bool _fenced;
@@ -145,6 +148,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
     private void Count(VisitAt visit, int index, Request request)
     {
+        _lastOffset = Math.Max(_lastOffset, visit.Offset);
         if (IsCopy(visit))
         {
             request.Duplicates++;
@@ -165,9 +169,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
                 target.Held = [];
             _urls[visit.Url] = target;
         }
-        Stage(target, WindowStep.CountVisit(second, now, index), request);
+        Stage(target, WindowStep.CountVisit(second, now, index, visit.Offset), request);
         if (before is { } previous && now > previous)
-            Advance(previous, now, except: target, request, index);
+            Advance(previous, now, except: target, request, index, visit.Offset);
         _visitedIn.Add(second, target);
     }
 
@@ -196,7 +200,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             return;
         }
         var request = Begin(Sender, quiet: false);
-        Advance(before!.Value, _clock.Now!.Value, except: null, request, visit: -1);
+        Advance(before!.Value, _clock.Now!.Value, except: null, request, visit: -1, _lastOffset);
         Send(request);
     }
 
@@ -323,9 +327,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
     /// <summary>
     /// Tells every URL actor with visits leaving a window between <paramref name="from"/> and <paramref name="to"/> the
-    /// new clock; <paramref name="visit"/> moved it (-1: a tick).
+    /// new clock; <paramref name="visit"/>, read at <paramref name="offset"/>, moved it (-1: a tick).
     /// </summary>
-    private void Advance(long from, long to, UrlEntry? except, Request request, int visit)
+    private void Advance(long from, long to, UrlEntry? except, Request request, int visit, long offset)
     {
         var told = to - from >= _windows.LongestSeconds
             ? _urls.Values
@@ -335,7 +339,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             if (ReferenceEquals(url, except) || url.ToldAt == to || url.Stopped)
                 continue;
             url.ToldAt = to;
-            Stage(url, WindowStep.Advance(to, visit), request);
+            Stage(url, WindowStep.Advance(to, visit, offset), request);
         }
         _visitedIn.Forget(from, to);
     }

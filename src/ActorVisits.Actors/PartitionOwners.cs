@@ -16,8 +16,8 @@ public sealed class PartitionOwners(ActorSystem system)
     private readonly IActorRef _replicator = DistributedData.Get(system).Replicator;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(system);
 
-    /// <summary>This node's name (host:port), as shard ids name it.</summary>
-    public string Self => UrlSharding.NodeName(_cluster.SelfAddress);
+    /// <summary>This node's name (host:port#incarnation), as shard ids name it.</summary>
+    public string Self => UrlSharding.NodeName(_cluster.SelfUniqueAddress);
 
     /// <summary>Records that this node consumes <paramref name="partition"/> now.</summary>
     public async Task ClaimAsync(int partition)
@@ -28,7 +28,7 @@ public sealed class PartitionOwners(ActorSystem system)
             throw new InvalidOperationException($"Could not record this node as the owner of partition {partition}.");
     }
 
-    /// <summary>host:port of the node that consumes <paramref name="partition"/>, as this node's replica knows it; null if none yet.</summary>
+    /// <summary>The name of the node that consumes <paramref name="partition"/>, as this node's replica knows it; null if none yet.</summary>
     public async Task<string?> OwnerOfAsync(int partition)
     {
         var answer = await _replicator.Ask(Dsl.Get(Key, ReadLocal.Instance), ReplicatorTimeout);

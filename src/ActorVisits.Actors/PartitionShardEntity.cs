@@ -22,6 +22,9 @@ internal sealed class PartitionShardEntity(LocalPartitions partitions) : Untyped
             case QueryUrl query:
                 Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is not consumed on the node holding its shard (being taken over)"));
                 break;
+            case UrlSharding.TouchShard:
+                // Only its shard's allocation was wanted.
+                break;
             default:
                 Unhandled(message);
                 break;

@@ -72,7 +72,7 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
                     changed |= _counts.Add(step.Second);
                 }
                 if (!apply.Quiet)
-                    WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed);
+                    WindowUpdate.AddChanged(updates, apply.Url, windows, _counts, changed, step.Offset);
             }
             catch (Exception e)
             {

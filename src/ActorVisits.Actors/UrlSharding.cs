@@ -6,8 +6,8 @@ namespace ActorVisits.Actors;
 
 /// <summary>
 /// URL actors as sharded entities on an Akka cluster: entity = URL, shard = the input partition its visits are read
-/// from, as consumed by one node: the shard id is <c>partition@host:port</c>, and <see cref="ShardAtItsNode"/> places
-/// it on that node. A node's partition actor only uses the shards named after itself, so in steady state a visit never
+/// from, as consumed by one node: the shard id is <c>partition@host:port#incarnation</c>, and <see cref="ShardAtItsNode"/>
+/// places it on that node. A node's partition actor only uses the shards named after itself, so in steady state a visit never
 /// crosses the network, and no hand-off or coordinator state decides where a shard lives: when a partition moves, its
 /// new owner starts a new shard on its own node, and rebuilds it from Kafka. Each shard also holds one
 /// <see cref="PartitionShardEntity"/>, which routes queries to the partition actor.
@@ -32,11 +32,33 @@ public static class UrlSharding
             new ShardAtItsNode(system),
             PoisonPill.Instance);
 
-    /// <summary>The shard of input partition <paramref name="partition"/> as consumed by the node named <paramref name="node"/> (host:port).</summary>
+    /// <summary>The shard of input partition <paramref name="partition"/> as consumed by the node named <paramref name="node"/> (<see cref="NodeName"/>).</summary>
     public static string ShardOf(int partition, string node) => $"{partition}@{node}";
 
-    /// <summary>host:port of a node, as shard ids name it.</summary>
-    public static string NodeName(Address node) => $"{node.Host}:{node.Port}";
+    /// <summary>
+    /// A node as shard ids name it: <c>host:port#incarnation</c>. The incarnation (the actor system's uid) tells a node
+    /// restarted at the same address from its former self, whose shards may still be allocated to its dead region.
+    /// </summary>
+    public static string NodeName(Akka.Cluster.UniqueAddress node) => $"{Endpoint(node.Address)}#{node.Uid}";
+
+    /// <summary>host:port of a node.</summary>
+    public static string Endpoint(Address node) => $"{node.Host}:{node.Port}";
+
+    /// <summary>The host:port a shard id names.</summary>
+    public static string EndpointOf(string shardId)
+    {
+        var node = shardId[(shardId.IndexOf('@') + 1)..];
+        var incarnation = node.LastIndexOf('#');
+        return incarnation < 0 ? node : node[..incarnation];
+    }
+
+    /// <summary>A message to a shard's partition entity that only makes its shard be allocated (<see cref="ShardAtItsNode"/>).</summary>
+    public static ToUrlShard Touch(string shard) => new(shard, PartitionEntityId, TouchShard.Instance);
+
+    internal sealed record TouchShard
+    {
+        public static TouchShard Instance { get; } = new();
+    }
 
     /// <summary>A message for an entity of shard <paramref name="Shard"/>.</summary>
     public sealed record ToUrlShard(string Shard, string EntityId, object Message);

@@ -7,10 +7,11 @@ public static class WindowsProtocol
 {
     /// <summary>
     /// A valid visit of <paramref name="Url"/> at <paramref name="EventTime"/>, read at <paramref name="ArrivedAt"/> (wall
-    /// clock). A visit re-keyed through the repartition topic also names the input partition and offset it came from
-    /// (else -1): a copy produced again after a restart comes with an offset already counted, and is skipped.
+    /// clock) from offset <paramref name="Offset"/> of its partition (-1 when unknown), which the updates it causes carry.
+    /// A visit re-keyed through the repartition topic also names the input partition and offset it came from (else -1):
+    /// a copy produced again after a restart comes with an offset already counted, and is skipped.
     /// </summary>
-    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt, int SourcePartition = -1, long SourceOffset = -1);
+    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt, int SourcePartition = -1, long SourceOffset = -1, long Offset = -1);
 
     /// <summary>
     /// Visits of one partition, in offset order, counted as if they came one by one. The stream batches the visits
@@ -131,15 +132,16 @@ public static class WindowsProtocol
     /// <summary>
     /// Move a URL's clock to <paramref name="Now"/>, then count a visit of <paramref name="Second"/> unless it is
     /// <see cref="NoVisit"/>. <paramref name="Visit"/> is the request's visit that caused the step (its index), to which a
-    /// failure of the step is attributed; -1 for a tick's step.
+    /// failure of the step is attributed (-1 for a tick's step); <paramref name="Offset"/> its record's offset, which the
+    /// step's updates carry (for a tick, the last offset counted).
     /// </summary>
-    internal readonly record struct WindowStep(long Now, long Second, int Visit)
+    internal readonly record struct WindowStep(long Now, long Second, int Visit, long Offset)
     {
         public const long NoVisit = long.MinValue;
 
-        public static WindowStep Advance(long now, int visit) => new(now, NoVisit, visit);
+        public static WindowStep Advance(long now, int visit, long offset) => new(now, NoVisit, visit, offset);
 
-        public static WindowStep CountVisit(long second, long now, int visit) => new(now, second, visit);
+        public static WindowStep CountVisit(long second, long now, int visit, long offset) => new(now, second, visit, offset);
 
         public bool HasVisit => Second != NoVisit;
     }

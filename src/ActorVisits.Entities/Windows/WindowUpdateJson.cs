@@ -6,7 +6,8 @@ namespace ActorVisits.Entities.Windows;
 
 /// <summary>
 /// The wire form of a window update:
-/// <c>{"url","window","windowSeconds","count","perSecond","windowStart","windowEnd"}</c>, times in whole UTC seconds.
+/// <c>{"url","window","windowSeconds","count","perSecond","windowStart","windowEnd","generation","inputPartition","inputOffset"}</c>,
+/// times in whole UTC seconds; the last three give its <see cref="UpdateVersion"/> (docs/windows.md, Output).
 /// </summary>
 public static class WindowUpdateJson
 {
@@ -16,7 +17,8 @@ public static class WindowUpdateJson
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _perThread;
 
-    public static byte[] Serialize(WindowUpdate update)
+    /// <summary>The update as produced for input partition <paramref name="inputPartition"/> owned in group generation <paramref name="generation"/>.</summary>
+    public static byte[] Serialize(WindowUpdate update, int inputPartition = -1, int generation = -1)
     {
         var (buffer, writer) = _perThread ??= NewWriter();
         buffer.ResetWrittenCount();
@@ -29,6 +31,9 @@ public static class WindowUpdateJson
         writer.WriteNumber("perSecond"u8, Math.Round(update.PerSecond, 6));
         WriteTime(writer, "windowStart"u8, update.WindowStart);
         WriteTime(writer, "windowEnd"u8, update.WindowEnd);
+        writer.WriteNumber("generation"u8, generation);
+        writer.WriteNumber("inputPartition"u8, inputPartition);
+        writer.WriteNumber("inputOffset"u8, update.InputOffset);
         writer.WriteEndObject();
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
@@ -45,6 +50,28 @@ public static class WindowUpdateJson
         Span<byte> text = stackalloc byte[24];
         time.UtcDateTime.TryFormat(text, out var written, TimeFormat, CultureInfo.InvariantCulture);
         writer.WriteString(name, text[..written]);
+    }
+
+    /// <summary>An update's <see cref="UpdateVersion"/> (-1 for what it does not say); false when the bytes are not an update.</summary>
+    public static bool TryParseVersion(ReadOnlySpan<byte> utf8, out UpdateVersion version)
+    {
+        version = default;
+        if (!TryParse(utf8, out _, out _, out _, out var windowEnd))
+            return false;
+        try
+        {
+            using var document = JsonDocument.Parse(utf8.ToArray());
+            var root = document.RootElement;
+            version = new UpdateVersion(
+                root.TryGetProperty("generation", out var generation) ? generation.GetInt32() : -1,
+                root.TryGetProperty("inputOffset", out var offset) ? offset.GetInt64() : -1,
+                windowEnd);
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reads the fields a viewer needs back; false when the bytes are not an update.</summary>

@@ -31,10 +31,11 @@ internal static class OutputRecords
     private const int RecordOverheadBytes = 512;
 
     /// <summary>
-    /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end.
-    /// The updates of one URL come together, so consecutive records share one key array.
+    /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end,
+    /// each carrying its version (docs/windows.md, Output): the input partition and the group generation it was
+    /// owned in, and the offset that caused it. The updates of one URL come together, so consecutive records share one key array.
     /// </summary>
-    public static void AddUpdates(List<ProducerRecord<byte[], byte[]>> records, IReadOnlyList<WindowUpdate> updates)
+    public static void AddUpdates(List<ProducerRecord<byte[], byte[]>> records, IReadOnlyList<WindowUpdate> updates, int inputPartition, int generation)
     {
         string? url = null;
         byte[] key = [];
@@ -48,7 +49,7 @@ internal static class OutputRecords
             records.Add(new ProducerRecord<byte[], byte[]>(update.Window.Topic, new Message<byte[], byte[]>
             {
                 Key = key,
-                Value = WindowUpdateJson.Serialize(update),
+                Value = WindowUpdateJson.Serialize(update, inputPartition, generation),
                 Timestamp = new Timestamp(update.WindowEnd),
             }));
         }

@@ -11,7 +11,11 @@ namespace ActorVisits.Processing;
 /// new actor counts into this node's shard of the partition, once its predecessor here is gone (with its URL entities),
 /// and this node is recorded as the partition's owner for queries. Used from one stream stage at a time.
 /// </summary>
-internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild, ShardedUrls? sharded, LocalPartitions local)
+/// <param name="generationOf">The consumer group generation a partition was assigned in, under an epoch (-1 when unknown).</param>
+/// <param name="acknowledgedThrough">The highest offset of a partition whose outputs this process had acknowledged (-1: none).</param>
+internal sealed class PartitionRegistry(
+    IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild, ShardedUrls? sharded, LocalPartitions local,
+    Func<TopicPartition, long, int> generationOf, Func<TopicPartition, long> acknowledgedThrough)
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
@@ -32,21 +36,21 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
             ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
             : Task.CompletedTask;
         local.Register(partition.Partition.Value, actor);
-        return _partitions[partition] = new PartitionHandle(partition, epoch, actor, ready, cancel);
+        return _partitions[partition] = new PartitionHandle(partition, epoch, generationOf(partition, epoch), acknowledgedThrough, actor, ready, cancel);
     }
 
     /// <summary>Stops every partition actor; called once the stream has finished with them.</summary>
     public void StopAll() => Retain([]);
 
     /// <summary>Stops the actors of partitions outside <paramref name="assignment"/>; returns those that remain.</summary>
-    public IReadOnlyList<IActorRef> Retain(IReadOnlyCollection<TopicPartition> assignment)
+    public IReadOnlyList<PartitionHandle> Retain(IReadOnlyCollection<TopicPartition> assignment)
     {
         foreach (var gone in _partitions.Keys.Where(p => !assignment.Contains(p)).ToList())
         {
             Stop(gone, _partitions[gone]);
             _partitions.Remove(gone);
         }
-        return _partitions.Values.Select(p => p.Actor).ToList();
+        return _partitions.Values.ToList();
     }
 
     private void Stop(TopicPartition partition, PartitionHandle handle)
@@ -66,7 +70,11 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
         {
             await previousStopped;
             if (sharded is not null)
+            {
+                // Allocated to this node before any other node learns it owns the partition and queries the shard.
+                sharded.Region.Tell(UrlSharding.Touch(sharded.ShardOf(partition.Partition.Value)));
                 await sharded.Owners.ClaimAsync(partition.Partition.Value);
+            }
             if (settings.Rebuild)
                 await rebuild.StartAsync(partition, firstOffset, actor, cancel);
             else
@@ -79,12 +87,29 @@ internal sealed class PartitionRegistry(IActorRefFactory actors, ProcessorSettin
     }
 }
 
-/// <summary>One assignment's partition actor, and its rebuild: <see cref="Ready"/> completes once the actor has its state.</summary>
-internal sealed class PartitionHandle(TopicPartition partition, long epoch, IActorRef actor, Task ready, CancellationTokenSource cancelRebuild)
+/// <summary>
+/// One assignment's partition actor, and its rebuild: <see cref="Ready"/> completes once the actor has its state.
+/// <see cref="Generation"/> is the consumer group generation of the assignment, which its updates carry.
+/// </summary>
+internal sealed class PartitionHandle(
+    TopicPartition partition, long epoch, int generation, Func<TopicPartition, long> acknowledgedThrough, IActorRef actor, Task ready, CancellationTokenSource cancelRebuild)
 {
     public TopicPartition Partition { get; } = partition;
 
     public long Epoch { get; } = epoch;
+
+    public int Generation { get; } = generation;
+
+    /// <summary>
+    /// Whether every output of the record at <paramref name="offset"/> is in the topics already: produced by this
+    /// process under an earlier assignment of the partition, and acknowledged (perhaps only now). A partition coming back
+    /// (a session lost to an unreachable coordinator, a sticky reassignment) resumes at its last commit, which may be
+    /// behind that: such records are counted again, exactly as before, but what they cause is not produced twice.
+    /// </summary>
+    public bool ProducedAlready(long offset) => offset <= acknowledgedThrough(Partition);
+
+    /// <summary>The offset through which <see cref="ProducedAlready"/> holds now (-1: none).</summary>
+    public long ProducedThrough => acknowledgedThrough(Partition);
 
     public IActorRef Actor { get; } = actor;
 

@@ -10,6 +10,8 @@ public sealed class ProcessorMetrics
     private long _late;
     private readonly long[] _deadLettersByCode = new long[Rejection.Codes.Count];
     private long _updates;
+    private long _fenced;
+    private long _notProducedAgain;
     private long _notKeyedByUrl;
     private long _repartitioned;
     private long _duplicates;
@@ -37,8 +39,14 @@ public sealed class ProcessorMetrics
 
     private static readonly Dictionary<string, int> CodeIndex = Rejection.Codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i);
 
-    /// <summary>Window updates handed to the producer.</summary>
+    /// <summary>Window updates made (handed to the producer, unless fenced off).</summary>
     public long Updates => Interlocked.Read(ref _updates);
+
+    /// <summary>Updates and late copies not produced because their input partition was revoked after they were made.</summary>
+    public long Fenced => Interlocked.Read(ref _fenced);
+
+    /// <summary>Updates not produced again: a partition back in this process counted records whose updates it had produced already.</summary>
+    public long NotProducedAgain => Interlocked.Read(ref _notProducedAgain);
 
     /// <summary>
     /// Percentile of the time from a record's timestamp (when it was produced to the input) to the acknowledgement of
@@ -75,6 +83,8 @@ public sealed class ProcessorMetrics
         $"visits counted {Visits:N0}, late {Late:N0}, dead letters {DeadLettered:N0}" +
         (InternalErrors == 0 ? "" : $" (internal errors {InternalErrors:N0})") +
         $", window updates produced {Updates:N0}" +
+        (NotProducedAgain == 0 ? "" : $" (not produced again {NotProducedAgain:N0})") +
+        (Fenced == 0 ? "" : $", fenced off {Fenced:N0}") +
         (Rebuilds == 0 ? "" : $", {Rebuilds:N0} partitions rebuilt from {Replayed:N0} records in {RebuildTime.TotalSeconds:N1} s") +
         (NotKeyedByUrl == 0 ? "" : $"; WARNING {NotKeyedByUrl:N0} visits not keyed by their URL: a URL spread over partitions gets one count per partition; set actorvisits.processor.repartition = on (docs/deploy.md)");
 
@@ -102,6 +112,10 @@ public sealed class ProcessorMetrics
     }
 
     internal void AddUpdates(int count) => Interlocked.Add(ref _updates, count);
+
+    internal void AddFenced() => Interlocked.Increment(ref _fenced);
+
+    internal void AddNotProducedAgain(int count) => Interlocked.Add(ref _notProducedAgain, count);
 
     /// <summary>Starts both latency distributions afresh (a benchmark measuring the steady state only).</summary>
     public void ResetLatency()

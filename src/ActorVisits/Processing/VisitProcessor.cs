@@ -40,11 +40,16 @@ public sealed class VisitProcessor
         _startWithoutCommit = CountingStartFrom(settings) == AutoOffsetReset.Earliest ? 0 : null;
         var local = new LocalPartitions();
         var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
-        _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local);
+        _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local,
+            (partition, epoch) => Control.TryGetAssignment(partition, out var assignment) && assignment.Epoch == epoch ? assignment.Generation : -1,
+            partition => _producedThrough.GetValueOrDefault(partition, -1));
         Queries = new UrlQueries(kafka, settings, local, sharded);
     }
 
     public ProcessorMetrics Metrics { get; } = new();
+
+    /// <summary>Per partition, the highest offset whose outputs this process produced and had acknowledged, whatever the assignment.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> _producedThrough = new();
 
     /// <summary>Live counts of one URL, from this process or (on a cluster) from whichever node owns the URL's partition.</summary>
     public UrlQueries Queries { get; }
@@ -112,7 +117,7 @@ public sealed class VisitProcessor
             .SelectAsync(settings.Parallelism, processor.HandleAsync)
             // Producing (three records per visit) runs on its own actor, beside the consuming and asking part.
             .Async()
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], IReadOnlyList<ReadRecord>>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], Handled>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
             .SelectMany(results => processor.Acknowledged(results.PassThrough))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
         processor.Completion.ContinueWith(_ =>
@@ -126,7 +131,7 @@ public sealed class VisitProcessor
     /// <summary>Where the counting group starts without commits. Everything re-keyed is counted; where a new group starts in the input is decided by the re-keying stream.</summary>
     private static AutoOffsetReset CountingStartFrom(ProcessorSettings settings) => settings.Repartition ? AutoOffsetReset.Earliest : settings.StartFrom;
 
-    private Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleAsync(ProcessorBatch batch) =>
+    private Task<ProducerEnvelope<byte[], byte[], Handled>> HandleAsync(ProcessorBatch batch) =>
         batch.Records.Count > 0 ? HandleRecordsAsync(batch.Records) : HandleTickAsync(batch.TickAt);
 
     /// <summary>
@@ -136,9 +141,9 @@ public sealed class VisitProcessor
     /// replay is done, so that ask has no time limit; a failed rebuild fails the stream. Late visits are copied to the
     /// late topic; a record whose handling threw goes where <c>on-record-error</c> says.
     /// </summary>
-    private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
+    private async Task<ProducerEnvelope<byte[], byte[], Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
-        var outputs = new List<ProducerRecord<byte[], byte[]>>();
+        var outputs = new Outputs(this, new Handled(records));
         var byPartition = new Dictionary<PartitionHandle, PartitionVisits>();
         foreach (var (message, readAt) in records)
         {
@@ -146,26 +151,32 @@ public sealed class VisitProcessor
             // Revoked since it was read: the partition's new owner reads it again; counting it here would only produce
             // updates from a state that is no longer this process's.
             if (!Control.IsAssigned(record.TopicPartition, message.CommittableOffset.AssignmentEpoch))
+            {
+                outputs.Handled.NotProduced(record.TopicPartition);
                 continue;
+            }
+            PartitionHandle? partition = null;
             try
             {
+                partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
                 if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, out var visit, out var rejection))
                 {
-                    outputs.Add(DeadLetter(record, rejection));
+                    if (!partition.ProducedAlready(record.Offset.Value))
+                        outputs.Add(DeadLetter(record, rejection));
                     continue;
                 }
                 if (!VisitValidation.IsKeyedByUrl(record.Message.Key, visit.Url))
                     Metrics.AddNotKeyedByUrl();
                 // Only the repartition topic's headers name a source; on the input they are anybody's.
                 var (sourcePartition, sourceOffset) = _settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
-                var partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
                 if (!byPartition.TryGetValue(partition, out var visits))
                     byPartition[partition] = visits = new PartitionVisits();
-                visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt, sourcePartition, sourceOffset), record);
+                visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt, sourcePartition, sourceOffset, record.Offset.Value), record);
             }
             catch (Exception e)
             {
-                outputs.Add(Failed(record, VisitFailure.Describe(e)));
+                if (partition is null || !partition.ProducedAlready(record.Offset.Value))
+                    outputs.Add(Failed(record, VisitFailure.Describe(e)));
             }
         }
         var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value.Visits), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
@@ -177,17 +188,20 @@ public sealed class VisitProcessor
             // Revoked while being counted: the same as above, and the new owner may have produced newer updates already
             // (and copies its late and failed records again).
             if (!Control.IsAssigned(partition.Partition, partition.Epoch))
+            {
+                outputs.Handled.NotProduced(partition.Partition);
                 continue;
-            foreach (var failure in answer.Failed)
+            }
+            foreach (var failure in answer.Failed.Where(f => !partition.ProducedAlready(counted.Visits[f.Visit].Offset)))
                 outputs.Add(Failed(counted.Records[failure.Visit], failure.Error));
             if (_settings.LateTopic is { } lateTopic)
             {
-                foreach (var late in answer.Late)
-                    outputs.Add(OutputRecords.Late(lateTopic, counted.Records[late.Visit], counted.Visits[late.Visit].EventTime, late.StreamSecond, _settings.DeadLetterMaxBytes));
+                foreach (var late in answer.Late.Where(l => !partition.ProducedAlready(counted.Visits[l.Visit].Offset)))
+                    outputs.Add(OutputRecords.Late(lateTopic, counted.Records[late.Visit], counted.Visits[late.Visit].EventTime, late.StreamSecond, _settings.DeadLetterMaxBytes), partition);
             }
-            Add(outputs, answer);
+            outputs.AddUpdates(answer, partition, skipProducedAlready: true);
         }
-        return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, records);
+        return outputs.Envelope();
     }
 
     private ProducerRecord<byte[], byte[]> DeadLetter(ConsumeResult<byte[], byte[]> record, Rejection rejection)
@@ -207,7 +221,7 @@ public sealed class VisitProcessor
     /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart;
     /// so does one read from its beginning, so that queries for its URLs are answered (with zeros) while it is empty.
     /// </summary>
-    private async Task<ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>> HandleTickAsync(DateTimeOffset now)
+    private async Task<ProducerEnvelope<byte[], byte[], Handled>> HandleTickAsync(DateTimeOffset now)
     {
         var assigned = Control.AssignedPartitions;
         foreach (var partition in assigned)
@@ -216,30 +230,122 @@ public sealed class VisitProcessor
                 _partitions.For(partition.Partition, partition.Epoch, resumeAt);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
-        var answers = await Task.WhenAll(partitions.Select(p => p.Ask<Updated>(new Tick(now), _settings.AskTimeout)));
-        var outputs = new List<ProducerRecord<byte[], byte[]>>();
-        foreach (var answer in answers)
-            Add(outputs, answer);
-        return ProducerEnvelope<byte[], byte[], IReadOnlyList<ReadRecord>>.Multi(outputs, []);
+        var answers = await Task.WhenAll(partitions.Select(p => p.Actor.Ask<Updated>(new Tick(now), _settings.AskTimeout)));
+        var outputs = new Outputs(this, new Handled([]));
+        foreach (var (partition, answer) in partitions.Zip(answers))
+            outputs.AddUpdates(answer, partition);
+        return outputs.Envelope();
     }
 
-    private void Add(List<ProducerRecord<byte[], byte[]>> outputs, Updated updated)
+    /// <summary>
+    /// What one batch produces, each record with the partition assignment it belongs to, if any: an update or a late
+    /// copy is fenced off (never handed to the producer) once its input partition is known to be revoked.
+    /// </summary>
+    private sealed class Outputs(VisitProcessor processor, Handled handled)
     {
-        Metrics.AddUpdates(updated.Updates.Count);
-        OutputRecords.AddUpdates(outputs, updated.Updates);
+        private readonly List<ProducerRecord<byte[], byte[]>> _records = [];
+        private readonly List<PartitionHandle?> _owners = [];
+
+        public Handled Handled { get; } = handled;
+
+        public void Add(ProducerRecord<byte[], byte[]> record, PartitionHandle? owner = null)
+        {
+            _records.Add(record);
+            _owners.Add(owner);
+        }
+
+        /// <summary>
+        /// The updates of one answer; with <paramref name="skipProducedAlready"/> (visits' updates, not the wall
+        /// clock's), those caused by records whose outputs were produced already under an earlier assignment are left out.
+        /// </summary>
+        public void AddUpdates(Updated updated, PartitionHandle owner, bool skipProducedAlready = false)
+        {
+            var updates = updated.Updates;
+            var producedThrough = owner.ProducedThrough;
+            if (skipProducedAlready && updates.Any(u => u.InputOffset <= producedThrough))
+            {
+                updates = updates.Where(u => u.InputOffset > producedThrough).ToList();
+                processor.Metrics.AddNotProducedAgain(updated.Updates.Count - updates.Count);
+            }
+            processor.Metrics.AddUpdates(updates.Count);
+            var from = _records.Count;
+            OutputRecords.AddUpdates(_records, updates, owner.Partition.Partition.Value, owner.Generation);
+            _owners.AddRange(Enumerable.Repeat<PartitionHandle?>(owner, _records.Count - from));
+        }
+
+        public ProducerEnvelope<byte[], byte[], Handled> Envelope()
+        {
+            var control = processor.Control;
+            var owners = _owners;
+            var handled = Handled;
+            return ProducerEnvelope<byte[], byte[], Handled>.Multi(_records, handled) with
+            {
+                MayProduce = index => owners[index] is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
+            };
+        }
     }
 
-    /// <summary>Every output of <paramref name="records"/> is acknowledged: their offsets may be committed.</summary>
-    private IEnumerable<CommittableOffset> Acknowledged(IReadOnlyList<ReadRecord> records)
+    /// <summary>Counts an output fenced off; false, so that it is not produced.</summary>
+    private bool Fenced(Handled handled, TopicPartition partition)
+    {
+        Metrics.AddFenced();
+        handled.NotProduced(partition);
+        return false;
+    }
+
+    /// <summary>
+    /// Every output of <paramref name="handled"/>'s records is acknowledged: their offsets may be committed, and each
+    /// partition whose outputs were all produced remembers how far they are in the topics (<see cref="PartitionHandle.ProducedAlready"/>).
+    /// </summary>
+    private IEnumerable<CommittableOffset> Acknowledged(Handled handled)
     {
         var now = _clock.GetUtcNow();
-        foreach (var (message, readAt) in records)
+        CommittableOffset? last = null;
+        foreach (var (message, readAt) in handled.Records)
         {
             var timestamp = message.Record.Message.Timestamp;
             if (timestamp.Type != TimestampType.NotAvailable)
                 Metrics.RecordLatency(now - timestamp.UtcDateTime, now - readAt);
+            var offset = message.CommittableOffset;
+            // Records of one partition come in offset order: each run of a partition's records ends with its highest.
+            if (last is not null && last.TopicPartition != offset.TopicPartition)
+                RememberProduced(last, handled);
+            last = offset;
         }
-        return records.Select(r => r.Message.CommittableOffset);
+        if (last is not null)
+            RememberProduced(last, handled);
+        return handled.Records.Select(r => r.Message.CommittableOffset);
+    }
+
+    private void RememberProduced(CommittableOffset offset, Handled handled)
+    {
+        if (!handled.AllProduced(offset.TopicPartition))
+            return;
+        var produced = offset.Offset.Offset.Value;
+        _producedThrough.AddOrUpdate(offset.TopicPartition, produced, (_, known) => Math.Max(known, produced));
+    }
+
+    /// <summary>
+    /// A batch of records as it went through the stream, and the partitions of it some outputs of which were not
+    /// produced (revoked before or while they were handled, or fenced off before producing).
+    /// </summary>
+    private sealed class Handled(IReadOnlyList<ReadRecord> records)
+    {
+        private HashSet<TopicPartition>? _notProduced;
+
+        public IReadOnlyList<ReadRecord> Records { get; } = records;
+
+        public void NotProduced(TopicPartition partition)
+        {
+            lock (this)
+                (_notProduced ??= []).Add(partition);
+        }
+
+        public bool AllProduced(TopicPartition partition)
+        {
+            lock (this)
+                return _notProduced is null || !_notProduced.Contains(partition);
+        }
     }
 
     /// <summary>One partition's valid visits of a batch, in offset order, and the record each came from.</summary>

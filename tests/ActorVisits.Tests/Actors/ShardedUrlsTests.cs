@@ -35,7 +35,7 @@ public sealed class ShardedUrlsTests : Akka.TestKit.Xunit2.TestKit
         await AwaitConditionAsync(() => Task.FromResult(cluster.SelfMember.Status == MemberStatus.Up), TimeSpan.FromSeconds(20));
         var local = new LocalPartitions();
         var region = Sys.StartUrlSharding(WindowSet.Default, local);
-        var shard = UrlSharding.ShardOf(0, UrlSharding.NodeName(cluster.SelfAddress));
+        var shard = UrlSharding.ShardOf(0, UrlSharding.NodeName(cluster.SelfUniqueAddress));
         var first = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance, rebuilding: false, shard, region));
 
         Assert.Equal(["/a 1mn:1", "/a 30s:1", "/a 5mn:1"], Describe(Count(first, ("/a", T0))));

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using ActorVisits.Entities.Windows;
 using ActorVisits.Tests.Support;
 
@@ -27,7 +26,7 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
         // and re-keyed in order, its order: the recount of the input applies.
         var repartition = await kafka.NewTopicAsync(Partitions, "repartition");
         var input = InputStream.Generate(seed: 47, count: 6_000, urls: 30);
-        var ports = FreePorts(6);
+        var ports = TestPorts.Free(6);
         var config = $"actorvisits.processor {{ repartition = on, repartition-topic = \"{repartition}\" }}";
         var nodes = Enumerable.Range(0, 3).Select(i => ChildProcessor.StartClusterNode(run, ports[i], seedPort: ports[0], httpPort: ports[3 + i], config)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -134,15 +133,6 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
         await Eventually.CompletesAsync(query.WaitForExitAsync(), TimeSpan.FromSeconds(30), "the query command answered");
         Assert.True(query.ExitCode == 0, await errors);
         return await output;
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 
     private sealed record CountsAnswer(string Url, List<WindowAnswer> Windows);

@@ -12,9 +12,24 @@ public sealed class WindowUpdateJsonTests
     {
         var thirty = WindowSet.Default[0];
 
-        var json = Encoding.UTF8.GetString(WindowUpdateJson.Serialize(new WindowUpdate("/store/tech/tv", thirty, 42, Now)));
+        var json = Encoding.UTF8.GetString(WindowUpdateJson.Serialize(new WindowUpdate("/store/tech/tv", thirty, 42, Now, InputOffset: 1234), inputPartition: 2, generation: 7));
 
-        Assert.Equal("""{"url":"/store/tech/tv","window":"30s","windowSeconds":30,"count":42,"perSecond":1.4,"windowStart":"2019-03-02T09:20:36Z","windowEnd":"2019-03-02T09:21:06Z"}""", json);
+        Assert.Equal("""{"url":"/store/tech/tv","window":"30s","windowSeconds":30,"count":42,"perSecond":1.4,"windowStart":"2019-03-02T09:20:36Z","windowEnd":"2019-03-02T09:21:06Z","generation":7,"inputPartition":2,"inputOffset":1234}""", json);
+        Assert.True(WindowUpdateJson.TryParseVersion(Encoding.UTF8.GetBytes(json), out var version));
+        Assert.Equal(new UpdateVersion(7, 1234, DateTimeOffset.FromUnixTimeSeconds(Now + 1)), version);
+    }
+
+    [Fact]
+    public void A_later_generation_wins_then_a_later_offset_then_a_later_window_end()
+    {
+        var end = DateTimeOffset.FromUnixTimeSeconds(Now);
+        var held = new UpdateVersion(3, 500, end);
+
+        Assert.True(new UpdateVersion(4, 10, end.AddSeconds(-100)).IsNewerThan(held));       // a new owner, from its committed offset
+        Assert.False(new UpdateVersion(2, 900, end.AddSeconds(100)).IsNewerThan(held));      // a zombie's late update
+        Assert.True(new UpdateVersion(3, 501, end).IsNewerThan(held));
+        Assert.True(new UpdateVersion(3, 500, end.AddSeconds(1)).IsNewerThan(held));         // the wall clock moved the windows
+        Assert.False(held.IsNewerThan(held));                                                // a copy changes nothing
     }
 
     [Fact]
