@@ -9,15 +9,38 @@ public sealed class ChildProcessor : IDisposable
     private readonly string _config;
 
     private readonly Task<string> _output;
+    private readonly System.Text.StringBuilder _errorSoFar = new();
     private bool _disposed;
 
     private ChildProcessor(Process process, string config)
     {
         _process = process;
         _config = config;
-        StandardError = process.StandardError.ReadToEndAsync();
+        StandardError = ReadErrorAsync(process.StandardError);
         // Akka's own warnings, which explain a cluster node that does not progress.
         _output = process.StandardOutput.ReadToEndAsync();
+    }
+
+    /// <summary>Standard error, line by line as it comes (<see cref="ErrorSoFar"/>), whole once the child has exited.</summary>
+    private async Task<string> ReadErrorAsync(StreamReader error)
+    {
+        while (await error.ReadLineAsync() is { } line)
+        {
+            lock (_errorSoFar)
+                _errorSoFar.AppendLine(line);
+        }
+        lock (_errorSoFar)
+            return _errorSoFar.ToString();
+    }
+
+    /// <summary>What the child has written to standard error so far.</summary>
+    public string ErrorSoFar
+    {
+        get
+        {
+            lock (_errorSoFar)
+                return _errorSoFar.ToString();
+        }
     }
 
     /// <summary>Standard error then standard output, once the process has exited (it is killed when still running).</summary>
@@ -92,6 +115,20 @@ public sealed class ChildProcessor : IDisposable
     }
 
     public void Signal(string signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
+
+    /// <summary>The child's peak resident memory so far (VmHWM), in bytes; 0 once it has exited.</summary>
+    public long PeakResidentBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
 
     public Task WaitForExitAsync() => _process.WaitForExitAsync();
 

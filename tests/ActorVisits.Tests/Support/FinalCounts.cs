@@ -3,31 +3,79 @@ using Confluent.Kafka;
 
 namespace ActorVisits.Tests.Support;
 
-/// <summary>The output of a processor run that was interrupted (crash, rebalance) checked against an uninterrupted one.</summary>
+/// <summary>The output of a processor run that was interrupted (crash, rebalance, fault) checked against an uninterrupted one.</summary>
 public static class FinalCounts
 {
     /// <summary>
     /// The last update of every (URL, window) equals the recount, and no update exceeds the true count of its window
     /// (a visit counted twice, replayed and read again live, would). The URLs in <paramref name="except"/> are left out.
     /// </summary>
-    public static void AssertEqualRecount(EmbeddedKafkaFixture kafka, ProcessorRun run, InputStream input, Dictionary<string, int> partitionOf, params string[] except)
+    public static void AssertEqualRecount(EmbeddedKafkaFixture kafka, ProcessorRun run, InputStream input, Dictionary<string, int> partitionOf, params string[] except) =>
+        AssertEqualRecount(kafka, run, input, partitionOf, Pick.LastRecord, except);
+
+    /// <summary>
+    /// As above, the count of a (URL, window) being the one a consumer of the window topic keeps by <paramref name="pick"/>:
+    /// the last record, or the newest by <see cref="UpdateVersion"/> (the rule of docs/windows.md, Output).
+    /// </summary>
+    public static void AssertEqualRecount(EmbeddedKafkaFixture kafka, ProcessorRun run, InputStream input, Dictionary<string, int> partitionOf, Pick pick, params string[] except)
     {
         var expected = Reference.Recount(input, partitionOf, run.Settings.Windows);
         var truth = new TrueCounts(input);
         foreach (var window in run.Settings.Windows.Windows)
         {
-            var updates = TestRecords.ReadAll(kafka.Client, window.Topic, TimeSpan.FromSeconds(60)).Select(Parse).Where(u => !except.Contains(u.Url)).ToList();
-            Assert.All(updates, u => Assert.True(u.Count <= truth.Of(u.Url, u.WindowEnd, window.Seconds),
-                $"{u.Url} {window.Name} ending {u.WindowEnd:O}: {u.Count} is more than the visits in that window"));
-            var last = updates.GroupBy(u => u.Url).ToDictionary(g => g.Key, g => g.MaxBy(u => u.Offset).Count);
+            var updates = Read(kafka, window.Topic).Where(u => !except.Contains(u.Url)).ToList();
+            Assert.All(updates, u => Assert.True(u.Count <= truth.Of(u.Url, u.Version.WindowEnd, window.Seconds),
+                $"{u.Url} {window.Name} ending {u.Version.WindowEnd:O}: {u.Count} is more than the visits in that window"));
+            var kept = Kept(updates, pick);
             var expectedLast = expected.Where(e => e.Key.Window == window.Name && !except.Contains(e.Key.Url)).ToDictionary(e => e.Key.Url, e => e.Value);
-            Assert.Equal(expectedLast.OrderBy(e => e.Key, StringComparer.Ordinal), last.OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.Equal(expectedLast.OrderBy(e => e.Key, StringComparer.Ordinal), kept.OrderBy(e => e.Key, StringComparer.Ordinal));
         }
     }
 
-    private static (string Url, int Count, DateTimeOffset WindowEnd, long Offset) Parse(ConsumeResult<string, byte[]> record)
+    /// <summary>How a consumer of a window topic picks the count of a (URL, window) among its updates.</summary>
+    public enum Pick
     {
-        Assert.True(WindowUpdateJson.TryParse(record.Message.Value, out var url, out _, out var count, out var windowEnd));
-        return (url, count, windowEnd, record.Offset.Value);
+        /// <summary>The last record of the URL in the topic (its partition).</summary>
+        LastRecord,
+
+        /// <summary>The update with the greatest <see cref="UpdateVersion"/>, whatever its place in the topic.</summary>
+        NewestVersion,
+    }
+
+    /// <summary>Per URL, the count a consumer keeps by <paramref name="pick"/>.</summary>
+    public static Dictionary<string, int> Kept(IEnumerable<Update> updates, Pick pick) =>
+        updates.GroupBy(u => u.Url).ToDictionary(g => g.Key, g => pick == Pick.LastRecord
+            ? g.MaxBy(u => u.Offset)!.Count
+            : g.OrderBy(u => u.Version).ThenBy(u => u.Offset).Last().Count);
+
+    /// <summary>Every update of a window topic, in topic order.</summary>
+    public static List<Update> Read(EmbeddedKafkaFixture kafka, string topic) =>
+        TestRecords.ReadAll(kafka.Client, topic, TimeSpan.FromSeconds(60)).Select(Parse).OrderBy(u => u.Offset).ToList();
+
+    /// <summary>
+    /// Updates produced more than once (the same URL, window, input partition, input offset and window end; at-least-once
+    /// after a crash or a move), and all updates, over every window topic of <paramref name="run"/>.
+    /// </summary>
+    public static (long Duplicates, long All) Duplicates(EmbeddedKafkaFixture kafka, ProcessorRun run)
+    {
+        long duplicates = 0, all = 0;
+        foreach (var window in run.Settings.Windows.Windows)
+        {
+            var updates = Read(kafka, window.Topic);
+            all += updates.Count;
+            duplicates += updates.Count - updates.Select(u => (u.Url, u.InputPartition, u.Version.InputOffset, u.Version.WindowEnd)).Distinct().Count();
+        }
+        return (duplicates, all);
+    }
+
+    /// <summary>One update record of a window topic.</summary>
+    public sealed record Update(string Url, int Count, UpdateVersion Version, int InputPartition, long Offset);
+
+    private static Update Parse(ConsumeResult<string, byte[]> record)
+    {
+        Assert.True(WindowUpdateJson.TryParse(record.Message.Value, out var url, out _, out var count, out _));
+        Assert.True(WindowUpdateJson.TryParseVersion(record.Message.Value, out var version));
+        using var document = System.Text.Json.JsonDocument.Parse(record.Message.Value);
+        return new Update(url, count, version, document.RootElement.GetProperty("inputPartition").GetInt32(), record.Offset.Value);
     }
 }
