@@ -1,3 +1,4 @@
+using ActorVisits.Entities;
 using ActorVisits.Entities.Windows;
 using Akka.Actor;
 using static ActorVisits.Actors.WindowsProtocol;
@@ -28,31 +29,32 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private readonly string? _shard;
     private readonly IActorRef? _urlShards;
     private readonly Dictionary<string, UrlEntry> _passivating = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, long> _lastSourceOffsets = [];
+    private readonly RepartitionCopies _copies = new();
+    private readonly UrlActorCount? _urlActorCount;
     private readonly Props _urlActor;
     private readonly WindowSet _windows;
     private readonly PartitionClock _clock;
     private readonly Dictionary<string, UrlEntry> _urls = new(StringComparer.Ordinal);
-    private readonly SecondIndex _visitedIn;
+    private readonly SecondIndex<UrlEntry> _visitedIn;
     private readonly Dictionary<long, Request> _inFlight = [];
     private readonly Queue<(CountVisits Visits, IActorRef ReplyTo)> _keptWhileRebuilding = [];
     private long _lastRequest;
 
     /// <summary>The highest offset counted (live or replayed): what the updates of the wall clock moving the windows carry.</summary>
     private long _lastOffset = -1;
-    private bool _stopping;
-    private bool _rebuilding;
     private bool _fenced;
+    private bool _stopped;
 
-    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding, string? shard, IActorRef? urlShards, string? failVisitsOfUrl)
+    public PartitionActor(WindowSet windows, TimeSpan idleAdvance, bool rebuilding, string? shard, IActorRef? urlShards, string? failVisitsOfUrl, UrlActorCount? urlActorCount)
     {
-        _rebuilding = rebuilding;
         _shard = shard;
+        _urlActorCount = urlActorCount;
         _urlShards = urlShards;
         _urlActor = UrlActor.Props(windows, failVisitsOfUrl);
         _windows = windows;
         _clock = new PartitionClock(windows.LongestSeconds, idleAdvance);
-        _visitedIn = new SecondIndex(windows.LongestSeconds);
+        _visitedIn = new SecondIndex<UrlEntry>(windows);
+        Become(rebuilding ? Rebuilding : Counting);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -65,46 +67,55 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     /// <see cref="ReplayDone"/>, keeping the <see cref="CountVisits"/> requests that arrive meanwhile, and answers ticks
     /// with nothing. On a cluster, its URL actors are the entities of <paramref name="shard"/> in the shard region
     /// <paramref name="urlShards"/>; else they are its children. Every visit of <paramref name="failVisitsOfUrl"/>
-    /// throws in its URL child (a rehearsal of the error policy).
+    /// throws in its URL child (a rehearsal of the error policy). <paramref name="urlActorCount"/>, when given, follows
+    /// how many URL actors this actor keeps alive.
     /// </summary>
-    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false, string? shard = null, IActorRef? urlShards = null, string? failVisitsOfUrl = null) =>
-        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding, shard, urlShards, failVisitsOfUrl));
+    public static Props Props(WindowSet windows, TimeSpan idleAdvance, bool rebuilding = false, string? shard = null, IActorRef? urlShards = null,
+        string? failVisitsOfUrl = null, UrlActorCount? urlActorCount = null) =>
+        Akka.Actor.Props.Create(() => new PartitionActor(windows, idleAdvance, rebuilding, shard, urlShards, failVisitsOfUrl, urlActorCount));
 
     // A URL actor fails only on a bug; its counts cannot be rebuilt here, so the failure goes up instead of a silent reset.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
 
-    protected override void OnReceive(object message)
+    protected override void OnReceive(object message) => Unhandled(message);
+
+    /// <summary>Waiting for its state: replayed visits are counted silently; live requests are kept until the replay is done.</summary>
+    private void Rebuilding(object message)
     {
         switch (message)
         {
-            case UrlChanged changed:
-                Gather(changed);
-                break;
-            case CountVisits or ReplayVisits or Tick when _stopping:
-                Sender.Tell(Updated.Nothing);
-                break;
             case ReplayVisits replay:
                 Count(replay.Visits, Sender, quiet: true);
                 break;
             case ReplayDone:
-                _rebuilding = false;
+                Become(Counting);
                 while (_keptWhileRebuilding.TryDequeue(out var kept))
                     Count(kept.Visits.Visits, kept.ReplyTo, quiet: false);
                 break;
-            case CountVisits visits when _rebuilding:
+            case CountVisits visits:
                 _keptWhileRebuilding.Enqueue((visits, Sender));
                 break;
+            case Tick:
+                Sender.Tell(Updated.Nothing);
+                break;
+            case QueryUrl query:
+                Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is being rebuilt"));
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    private void Counting(object message)
+    {
+        switch (message)
+        {
             case CountVisits visits:
                 Count(visits.Visits, Sender, quiet: false);
                 break;
-            case Tick when _rebuilding:
-                Sender.Tell(Updated.Nothing);
-                break;
             case Tick tick:
                 IdleAdvance(tick);
-                break;
-            case QueryUrl query when _rebuilding || _stopping:
-                Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is {(_stopping ? "being revoked" : "being rebuilt")}"));
                 break;
             case QueryUrl query when _urls.TryGetValue(query.Url, out var url):
                 // After every step sent before: the answer is the URL's counts as of its last update.
@@ -113,14 +124,47 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             case QueryUrl query:
                 Sender.Tell(UrlCounts.Zero(query.Url, _windows));
                 break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    /// <summary>Revoked: every request is answered with nothing while the URL entities passivate.</summary>
+    private void Stopping(object message)
+    {
+        switch (message)
+        {
+            case CountVisits or ReplayVisits or Tick:
+                Sender.Tell(Updated.Nothing);
+                break;
+            case QueryUrl query:
+                Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is being revoked"));
+                break;
+            case PassivationTimedOut:
+                Context.Stop(Self);
+                break;
+            case StopPartition:
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    /// <summary>What every state does the same: URL actors' answers, passivation, the order to stop.</summary>
+    private void Common(object message)
+    {
+        switch (message)
+        {
+            case UrlChanged changed:
+                Gather(changed);
+                break;
             case UrlStopping stopping:
                 Passivated(stopping.Url);
                 break;
             case StopPartition:
                 Stop();
-                break;
-            case PassivationTimedOut:
-                Context.Stop(Self);
                 break;
             default:
                 Unhandled(message);
@@ -149,7 +193,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void Count(VisitAt visit, int index, Request request)
     {
         _lastOffset = Math.Max(_lastOffset, visit.Offset);
-        if (IsCopy(visit))
+        if (_copies.IsCopy(visit.SourcePartition, visit.SourceOffset))
         {
             request.Duplicates++;
             return;
@@ -168,27 +212,12 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             if (_passivating.ContainsKey(visit.Url))
                 target.Held = [];
             _urls[visit.Url] = target;
+            _urlActorCount?.Add(1);
         }
         Stage(target, WindowStep.CountVisit(second, now, index, visit.Offset), request);
         if (before is { } previous && now > previous)
             Advance(previous, now, except: target, request, index, visit.Offset);
         _visitedIn.Add(second, target);
-    }
-
-    /// <summary>
-    /// A repartitioned visit whose source offset is not above every one counted from its source partition. The
-    /// repartitioner produces each source partition in order, so within this partition the first copy of a record
-    /// comes after every lower offset's first copy; a copy produced again after a restart (or by a member that lost the
-    /// source partition) does not.
-    /// </summary>
-    private bool IsCopy(VisitAt visit)
-    {
-        if (visit.SourcePartition < 0)
-            return false;
-        if (_lastSourceOffsets.TryGetValue(visit.SourcePartition, out var last) && visit.SourceOffset <= last)
-            return true;
-        _lastSourceOffsets[visit.SourcePartition] = visit.SourceOffset;
-        return false;
     }
 
     private void IdleAdvance(Tick tick)
@@ -216,6 +245,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         if (changed.Empty && _urls.TryGetValue(changed.Url, out var url) && url.LastRequest == changed.Request && (url.Child is null || url.Child.Equals(Sender)))
         {
             _urls.Remove(changed.Url);
+            _urlActorCount?.Add(-1);
             url.Stopped = true;
             Passivate(url);
         }
@@ -244,7 +274,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             foreach (var (message, sender) in held)
                 Deliver(successor, message, sender);
         }
-        if (_stopping && _passivating.Count == 0)
+        if (_stopped && _passivating.Count == 0)
             Context.Stop(Self);
     }
 
@@ -255,7 +285,8 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     /// </summary>
     private void Stop()
     {
-        _stopping = true;
+        Become(Stopping);
+        _stopped = true;
         while (_keptWhileRebuilding.TryDequeue(out var kept))
             kept.ReplyTo.Tell(Updated.Nothing);
         foreach (var request in _inFlight.Values)
@@ -263,6 +294,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         _inFlight.Clear();
         foreach (var url in _urls.Values.Where(u => u.Held is null && u.Child is null))
             Passivate(url);
+        _urlActorCount?.Add(-_urls.Count);
         _urls.Clear();
         if (_passivating.Count == 0)
             Context.Stop(Self);
@@ -333,7 +365,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     {
         var told = to - from >= _windows.LongestSeconds
             ? _urls.Values
-            : _visitedIn.Leaving(from, to, _windows);
+            : _visitedIn.Leaving(from, to);
         foreach (var url in told)
         {
             if (ReferenceEquals(url, except) || url.ToldAt == to || url.Stopped)
@@ -369,7 +401,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     }
 
     /// <summary>A URL's actor, and the clock second it was last told (so one advance tells it once).</summary>
-    private sealed class UrlEntry(string url, IActorRef? child)
+    private sealed class UrlEntry(string url, IActorRef? child) : ISecondIndexed
     {
         public string Url { get; } = url;
 
@@ -392,57 +424,5 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
         /// <summary>The last second this URL was indexed under, so a burst of visits in one second indexes it once.</summary>
         public long IndexedAt { get; set; } = long.MinValue;
-    }
-
-    /// <summary>For each second of the longest window, the URLs with a visit in it.</summary>
-    private sealed class SecondIndex(int seconds)
-    {
-        private readonly List<UrlEntry>?[] _urls = new List<UrlEntry>?[seconds];
-        private readonly long[] _second = new long[seconds];
-
-        public void Add(long second, UrlEntry url)
-        {
-            if (url.IndexedAt == second)
-                return;
-            url.IndexedAt = second;
-            var slot = Slot(second);
-            if (_urls[slot] is null || _second[slot] != second)
-            {
-                (_urls[slot] ??= []).Clear();
-                _second[slot] = second;
-            }
-            _urls[slot]!.Add(url);
-        }
-
-        /// <summary>URLs with visits in a second that leaves some window as the clock goes from <paramref name="from"/> to <paramref name="to"/>.</summary>
-        public IEnumerable<UrlEntry> Leaving(long from, long to, WindowSet windows)
-        {
-            for (var now = from + 1; now <= to; now++)
-            {
-                foreach (var window in windows.Windows)
-                {
-                    var leaving = now - window.Seconds;
-                    var slot = Slot(leaving);
-                    if (_urls[slot] is { } urls && _second[slot] == leaving)
-                    {
-                        foreach (var url in urls)
-                            yield return url;
-                    }
-                }
-            }
-        }
-
-        /// <summary>Drops the seconds that left the longest window.</summary>
-        public void Forget(long from, long to)
-        {
-            for (var now = Math.Max(from + 1, to - seconds + 1); now <= to; now++)
-            {
-                var slot = Slot(now - seconds);
-                if (_second[slot] == now - seconds)
-                    _urls[slot]?.Clear();
-            }
-        }
-
-        private int Slot(long second) => (int)(((second % seconds) + seconds) % seconds);
     }
 }

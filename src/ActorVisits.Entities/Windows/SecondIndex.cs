@@ -1,0 +1,69 @@
+namespace ActorVisits.Entities.Windows;
+
+/// <summary>An item a <see cref="SecondIndex{T}"/> can hold: it remembers the last second it was indexed under.</summary>
+public interface ISecondIndexed
+{
+    /// <summary>The last second this item was indexed under, so that a burst of visits in one second indexes it once.</summary>
+    long IndexedAt { get; set; }
+}
+
+/// <summary>
+/// For each second of the longest window of a <see cref="WindowSet"/>, the items (URLs) with a visit in it: when a
+/// partition's clock moves, only the URLs with visits in a second that leaves some window have anything to change. A
+/// ring of one list per second; adding is O(1), a move of the clock visits only the seconds that leave a window.
+/// </summary>
+public sealed class SecondIndex<T>(WindowSet windows) where T : class, ISecondIndexed
+{
+    private readonly int _seconds = windows.LongestSeconds;
+    private readonly List<T>?[] _items = new List<T>?[windows.LongestSeconds];
+    private readonly long[] _second = new long[windows.LongestSeconds];
+
+    /// <summary>Records a visit of <paramref name="item"/> in <paramref name="second"/>.</summary>
+    public void Add(long second, T item)
+    {
+        if (item.IndexedAt == second)
+            return;
+        item.IndexedAt = second;
+        var slot = Slot(second);
+        if (_items[slot] is null || _second[slot] != second)
+        {
+            (_items[slot] ??= []).Clear();
+            _second[slot] = second;
+        }
+        _items[slot]!.Add(item);
+    }
+
+    /// <summary>
+    /// Every item with a visit in a second that leaves some window as the clock goes from <paramref name="from"/> to
+    /// <paramref name="to"/> (less than the longest window later), at least once each.
+    /// </summary>
+    public IEnumerable<T> Leaving(long from, long to)
+    {
+        for (var now = from + 1; now <= to; now++)
+        {
+            foreach (var window in windows.Windows)
+            {
+                var leaving = now - window.Seconds;
+                var slot = Slot(leaving);
+                if (_items[slot] is { } items && _second[slot] == leaving)
+                {
+                    foreach (var item in items)
+                        yield return item;
+                }
+            }
+        }
+    }
+
+    /// <summary>Drops the seconds that left the longest window as the clock went from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public void Forget(long from, long to)
+    {
+        for (var now = Math.Max(from + 1, to - _seconds + 1); now <= to; now++)
+        {
+            var slot = Slot(now - _seconds);
+            if (_second[slot] == now - _seconds)
+                _items[slot]?.Clear();
+        }
+    }
+
+    private int Slot(long second) => (int)(((second % _seconds) + _seconds) % _seconds);
+}
