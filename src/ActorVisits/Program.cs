@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using System.CommandLine;
 using ActorVisits.Commands;
 using ActorVisits.Configuration;

@@ -8,8 +8,11 @@ public sealed record ProducerSettings<TKey, TValue>(
     ISerializer<TKey> KeySerializer,
     ISerializer<TValue> ValueSerializer)
 {
-    /// <summary>Envelopes produced and not yet acknowledged; past it the flow stops pulling (backpressure).</summary>
-    public int Parallelism { get; init; } = 10_000;
+    /// <summary>
+    /// Records (not envelopes) handed to librdkafka and not yet acknowledged; past it the flow stops pulling
+    /// (backpressure). An envelope larger than this is still taken when nothing else is in flight.
+    /// </summary>
+    public int MaxInFlightRecords { get; init; } = 10_000;
 
     /// <summary>How long a stopping flow waits for librdkafka to deliver what it still holds.</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(10);

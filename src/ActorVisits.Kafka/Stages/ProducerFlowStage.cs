@@ -8,8 +8,11 @@ namespace ActorVisits.Kafka.Stages;
 
 /// <summary>
 /// Produces each envelope's records and emits, in input order, the envelope's results once every one of its records is
-/// acknowledged (with <c>acks=all</c>, by all in-sync replicas). Keeps at most <see cref="ProducerSettings{TKey,TValue}.Parallelism"/>
-/// envelopes in flight. A delivery failure fails the stage: a record is never dropped silently.
+/// acknowledged (with <c>acks=all</c>, by all in-sync replicas). Keeps at most
+/// <see cref="ProducerSettings{TKey,TValue}.MaxInFlightRecords"/> records in flight, and librdkafka's own queue is
+/// sized above that; should librdkafka still answer <c>Local_QueueFull</c> (its queue set smaller by a client
+/// property), the flow waits for acknowledgements and produces the rest then. A delivery failure fails the stage: a
+/// record is never dropped silently.
 /// </summary>
 internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings, IProducer<TKey, TValue>? sharedProducer)
     : GraphStage<FlowShape<ProducerEnvelope<TKey, TValue, TPassThrough>, ProducerResults<TKey, TValue, TPassThrough>>>
@@ -34,10 +37,17 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         public string? FailedTopic;
     }
 
-    private sealed class Logic : GraphStageLogic
+    private sealed class Logic : TimerGraphStageLogic
     {
+        private const string RetryTimer = "queue-full";
+        private static readonly TimeSpan QueueFullRetry = TimeSpan.FromMilliseconds(10);
+
         private readonly ProducerFlowStage<TKey, TValue, TPassThrough> _stage;
         private readonly Queue<InFlight> _inFlight = new();
+
+        /// <summary>The envelope whose records librdkafka's full queue refused, and the first record still to produce.</summary>
+        private (InFlight Envelope, int Next)? _waitingForRoom;
+        private int _recordsInFlight;
         private IProducer<TKey, TValue> _producer = null!;
         private Action _deliveredCallback = () => { };
         private int _signalPending;
@@ -58,10 +68,14 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
 
         public override void PreStart()
         {
-            _producer = _stage._sharedProducer ?? new ProducerBuilder<TKey, TValue>(Settings.Config)
+            // librdkafka's queue larger than the flow's own bound, unless a client property says otherwise: a stalled
+            // broker makes the flow wait, not fail.
+            var config = new ProducerConfig(new Dictionary<string, string>(Settings.Config));
+            config.QueueBufferingMaxMessages ??= Math.Max(100_000, 2 * Settings.MaxInFlightRecords);
+            _producer = _stage._sharedProducer ?? new ProducerBuilder<TKey, TValue>(config)
                 .SetKeySerializer(Settings.KeySerializer)
                 .SetValueSerializer(Settings.ValueSerializer)
-                .SetLogHandler(KafkaLog.For(Settings.Config))
+                .SetLogHandler(KafkaLog.For(config))
                 .Build();
             var delivered = GetAsyncCallback(OnDelivered);
             _deliveredCallback = () =>
@@ -76,9 +90,16 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         {
             var inFlight = new InFlight(Grab(_stage._in));
             _inFlight.Enqueue(inFlight);
+            _recordsInFlight += inFlight.Envelope.Records.Count;
+            ProduceFrom(inFlight, 0);
+        }
+
+        /// <summary>Hands the envelope's records from <paramref name="first"/> on to librdkafka; stops, to retry, when its queue is full.</summary>
+        private void ProduceFrom(InFlight inFlight, int first)
+        {
             var records = inFlight.Envelope.Records;
             var mayProduce = inFlight.Envelope.MayProduce;
-            for (var i = 0; i < records.Count; i++)
+            for (var i = first; i < records.Count; i++)
             {
                 var index = i;
                 if (mayProduce is not null && !mayProduce(i))
@@ -90,15 +111,28 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 {
                     _producer.Produce(records[i].Topic, records[i].Message, report => OnReport(inFlight, index, report));
                 }
+                catch (ProduceException<TKey, TValue> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    _waitingForRoom = (inFlight, i);
+                    ScheduleOnce(RetryTimer, QueueFullRetry);
+                    return;
+                }
                 catch (ProduceException<TKey, TValue> e)
                 {
                     FailStage(new KafkaProduceFailedException(records[i].Topic, e.Error, e));
                     return;
                 }
             }
+            _waitingForRoom = null;
             if (Volatile.Read(ref inFlight.Remaining) == 0)
                 EmitCompleted();
             PullIfRoom();
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (_waitingForRoom is { } waiting)
+                ProduceFrom(waiting.Envelope, waiting.Next);
         }
 
         private void OnReport(InFlight inFlight, int index, DeliveryReport<TKey, TValue> report)
@@ -133,13 +167,15 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 if (!IsAvailable(_stage._out))
                     return;
                 _inFlight.Dequeue();
+                _recordsInFlight -= head.Envelope.Records.Count;
                 Push(_stage._out, new ProducerResults<TKey, TValue, TPassThrough>(head.Deliveries, head.Envelope.PassThrough));
             }
         }
 
         private void PullIfRoom()
         {
-            if (_inFlight.Count < Settings.Parallelism && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
+            if ((_inFlight.Count == 0 || _recordsInFlight < Settings.MaxInFlightRecords) && _waitingForRoom is null
+                && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
                 Pull(_stage._in);
         }
 

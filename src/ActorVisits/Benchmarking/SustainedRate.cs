@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using System.Diagnostics;
 using ActorVisits.Configuration;
 using ActorVisits.Entities.Windows;

@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using System.CommandLine;
 using ActorVisits.Configuration;
 using Akka.Configuration;
@@ -8,8 +9,10 @@ namespace ActorVisits.Commands;
 /// The flags of a processor node: Akka cluster membership and the HTTP query endpoint. Each one overrides its environment
 /// variable, which overrides the HOCON key (<c>actorvisits.cluster</c>, <c>actorvisits.http</c>).
 /// </summary>
-internal sealed class ClusterOptions
+internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
 {
+    private readonly EnvironmentVariables _environment = environment ?? EnvironmentVariables.Process;
+
     private readonly Option<bool> _cluster = new("--cluster")
     {
         Description = "Join an Akka cluster: URL actors become sharded entities placed where their Kafka partition is consumed, and any node " +
@@ -64,7 +67,7 @@ internal sealed class ClusterOptions
                 ?? settings.HttpPort);
     }
 
-    private static string? Environment(string name) => System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+    private string? Environment(string name) => _environment.Get(name);
 
     private static bool ParseSwitch(string name, string value) => value.ToLowerInvariant() switch
     {

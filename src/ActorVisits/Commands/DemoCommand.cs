@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using ActorVisits.Kafka.Embedded;
 using System.CommandLine;
 using ActorVisits.Configuration;

@@ -9,8 +9,10 @@ namespace ActorVisits.Commands;
 /// The options every command that talks to Kafka shares, and the settings they resolve to: the HOCON configuration
 /// (reference, then <c>--config</c>, then <c>$ACTORVISITS_BOOTSTRAP_SERVERS</c>) with the flags given on the command line on top.
 /// </summary>
-internal sealed class KafkaOptions
+internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
 {
+    private readonly EnvironmentVariables _environment = environment ?? EnvironmentVariables.Process;
+
     public const string BootstrapEnvironmentVariable = "ACTORVISITS_BOOTSTRAP_SERVERS";
 
     private readonly Option<string?> _bootstrapServers = new("--bootstrap-servers", "-b")
@@ -63,7 +65,7 @@ internal sealed class KafkaOptions
         return settings with
         {
             BootstrapServers = parse.GetValue(_bootstrapServers)
-                               ?? (Environment.GetEnvironmentVariable(BootstrapEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null)
+                               ?? _environment.Get(BootstrapEnvironmentVariable)
                                ?? settings.BootstrapServers,
             ClientProperties = properties,
         };

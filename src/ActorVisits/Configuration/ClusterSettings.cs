@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using Akka.Configuration;
 
 namespace ActorVisits.Configuration;

@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using Akka.Configuration;
 
 namespace ActorVisits.Configuration;
@@ -7,8 +8,10 @@ public static class HostConfig
 {
     private const string ReferenceResource = "ActorVisits.actorvisits.conf";
 
-    /// <summary>The reference, with the actor library's own definitions (its compact mailbox) under it.</summary>
-    public static Config Reference { get; } = ConfigurationFactory.ParseString(ReadReference()).WithFallback(Actors.CompactMailbox.Definition);
+    /// <summary>The reference, with the libraries' own under it: the Kafka stages' settings, the actors' compact mailbox.</summary>
+    public static Config Reference { get; } = ConfigurationFactory.ParseString(ReadReference())
+        .WithFallback(Kafka.Settings.KafkaSettings.Reference)
+        .WithFallback(Actors.CompactMailbox.Definition);
 
     /// <summary>The reference, overridden by the keys of <paramref name="file"/> when one is given.</summary>
     public static Config Load(string? file)

@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using ActorVisits.Processing;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
@@ -32,7 +33,7 @@ internal static class UrlsEndpoint
         catch (IOException e)
         {
             await app.DisposeAsync();
-            throw new Configuration.InvalidConfigurationException($"Cannot listen on HTTP port {port} ({e.Message}); --http-port picks another one, 0 none.", e);
+            throw new Kafka.Settings.InvalidConfigurationException($"Cannot listen on HTTP port {port} ({e.Message}); --http-port picks another one, 0 none.", e);
         }
         return app;
     }

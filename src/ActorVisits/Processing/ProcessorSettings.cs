@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using ActorVisits.Configuration;
 using ActorVisits.Entities.Windows;
 using Confluent.Kafka;

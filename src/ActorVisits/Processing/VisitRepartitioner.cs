@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using ActorVisits.Actors;
 using ActorVisits.Configuration;
 using ActorVisits.Entities;

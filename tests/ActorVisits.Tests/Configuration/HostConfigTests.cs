@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using System.CommandLine;
 using ActorVisits.Commands;
 using ActorVisits.Configuration;
@@ -14,7 +15,7 @@ public sealed class HostConfigTests : IDisposable
     {
         var settings = KafkaSettings.FromConfig(HostConfig.Reference);
 
-        Assert.Equal(Environment.GetEnvironmentVariable("ACTORVISITS_BOOTSTRAP_SERVERS") ?? "127.0.0.1:9092", settings.BootstrapServers);
+        Assert.Equal("127.0.0.1:9092", settings.BootstrapServers);
         Assert.Empty(settings.ClientProperties);
         Assert.Equal(TimeSpan.FromMilliseconds(50), settings.PollTimeout);
         Assert.Equal(10_000, settings.MaxBufferedRecords);
@@ -22,6 +23,18 @@ public sealed class HostConfigTests : IDisposable
         Assert.Equal(10_000, settings.MaxInFlightRecords);
         Assert.Equal(1000, settings.Committer.MaxBatch);
         Assert.Equal(TimeSpan.FromMilliseconds(200), settings.Committer.MaxInterval);
+        Assert.Equal(TimeSpan.FromMinutes(5), settings.OutageTolerance);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.RevokeDrainTimeout);
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_file_and_flags_override_them()
+    {
+        File.WriteAllText(_file, "actorvisits.kafka.bootstrap-servers = \"from-file:9092\"");
+        var environment = new EnvironmentVariables(name => name == "ACTORVISITS_BOOTSTRAP_SERVERS" ? "from-env:9092" : null);
+
+        Assert.Equal("from-env:9092", Resolve(environment, "--config", _file).BootstrapServers);
+        Assert.Equal("from-flag:9093", Resolve(environment, "--config", _file, "-b", "from-flag:9093").BootstrapServers);
     }
 
     [Fact]
@@ -116,9 +129,11 @@ public sealed class HostConfigTests : IDisposable
         Assert.Contains("--property", Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "no-equals-sign")).Message);
     }
 
-    private static KafkaSettings Resolve(params string[] args)
+    private static KafkaSettings Resolve(params string[] args) => Resolve(EnvironmentVariables.None, args);
+
+    private static KafkaSettings Resolve(EnvironmentVariables environment, params string[] args)
     {
-        var options = new KafkaOptions();
+        var options = new KafkaOptions(environment);
         var command = new RootCommand();
         options.AddTo(command);
         return options.Resolve(command.Parse(args));

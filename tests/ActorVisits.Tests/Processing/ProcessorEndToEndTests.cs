@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Settings;
 using System.Text;
 using ActorVisits.Configuration;
 using ActorVisits.Entities;

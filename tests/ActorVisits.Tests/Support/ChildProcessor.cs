@@ -107,6 +107,9 @@ public sealed class ChildProcessor : IDisposable
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        // The child is configured by the test alone, whatever ACTORVISITS_* variables the caller has set.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ACTORVISITS_", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(name);
         if (!arguments.Contains("--http-port"))
             arguments = [.. arguments, "--http-port", "0"];
         foreach (var argument in arguments)

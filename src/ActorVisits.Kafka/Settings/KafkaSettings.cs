@@ -1,25 +1,37 @@
-using ActorVisits.Kafka.Settings;
+using Config = Akka.Configuration.Config;
+using ConfigurationFactory = Akka.Configuration.ConfigurationFactory;
 using Confluent.Kafka;
 
-namespace ActorVisits.Configuration;
+namespace ActorVisits.Kafka.Settings;
 
-/// <summary>The <c>actorvisits.kafka</c> section: how every client of the host connects, and the bounds of its stages.</summary>
+/// <summary>
+/// The <c>actorvisits.kafka</c> section: how every client connects, and the bounds of the stages, each named for what
+/// it counts. Defaults come from this library's reference configuration (<c>reference.conf</c>), over which an
+/// application's configuration is read.
+/// </summary>
 public sealed record KafkaSettings(
     string BootstrapServers,
     IReadOnlyDictionary<string, string> ClientProperties,
     TimeSpan PollTimeout,
     int MaxBufferedRecords,
     TimeSpan FetchWaitMax,
+    TimeSpan RevokeDrainTimeout,
+    TimeSpan CloseCommitTimeout,
     int MaxInFlightRecords,
     TimeSpan FlushTimeout,
     CommitterSettings Committer,
     TimeSpan OutageTolerance)
 {
     public const string Section = "actorvisits.kafka";
+    private const string ReferenceResource = "ActorVisits.Kafka.reference.conf";
 
-    public static KafkaSettings FromConfig(Akka.Configuration.Config config)
+    /// <summary>This library's reference configuration: every key of <c>actorvisits.kafka</c> with its default.</summary>
+    public static Config Reference { get; } = ConfigurationFactory.ParseString(ReadReference());
+
+    /// <summary>The settings of <paramref name="config"/> (falling back to <see cref="Reference"/>); throws <see cref="InvalidConfigurationException"/> naming a key that cannot be used.</summary>
+    public static KafkaSettings FromConfig(Config config)
     {
-        var kafka = new ConfigReader(config, Section);
+        var kafka = new ConfigReader(config.WithFallback(Reference), Section);
         var consumer = kafka.Section("consumer");
         var producer = kafka.Section("producer");
         var committer = kafka.Section("committer");
@@ -29,6 +41,8 @@ public sealed record KafkaSettings(
             consumer.PositiveDuration("poll-timeout"),
             consumer.PositiveInt("max-buffered-records"),
             consumer.PositiveDuration("fetch-wait-max"),
+            consumer.PositiveDuration("revoke-drain-timeout"),
+            consumer.PositiveDuration("close-commit-timeout"),
             producer.PositiveInt("max-in-flight-records"),
             producer.PositiveDuration("flush-timeout"),
             new CommitterSettings
@@ -42,7 +56,7 @@ public sealed record KafkaSettings(
 
     /// <summary>The base configuration of every client: bootstrap servers plus the pass-through properties.</summary>
     public ClientConfig Client() =>
-        Kafka.Settings.ClientProperties.Create(BootstrapServers, ClientProperties);
+        Settings.ClientProperties.Create(BootstrapServers, ClientProperties);
 
     public ConsumerSettings<TKey, TValue> Consumer<TKey, TValue>(string groupId, IDeserializer<TKey> keys, IDeserializer<TValue> values)
     {
@@ -51,6 +65,8 @@ public sealed record KafkaSettings(
             PollTimeout = PollTimeout,
             MaxBufferedRecords = MaxBufferedRecords,
             CommitRetryFor = OutageTolerance,
+            RevokeDrainTimeout = RevokeDrainTimeout,
+            CloseCommitTimeout = CloseCommitTimeout,
         };
         // A fetch.wait.max.ms given as a client property (-X) wins over the configuration key.
         if (!ClientProperties.ContainsKey("fetch.wait.max.ms"))
@@ -62,12 +78,20 @@ public sealed record KafkaSettings(
     {
         var settings = ProducerSettings<TKey, TValue>.Create(Client(), keys, values) with
         {
-            Parallelism = MaxInFlightRecords,
+            MaxInFlightRecords = MaxInFlightRecords,
             FlushTimeout = FlushTimeout,
         };
         // A message.timeout.ms given as a client property (-X) wins over the configuration key.
         if (!ClientProperties.ContainsKey("message.timeout.ms") && !ClientProperties.ContainsKey("delivery.timeout.ms"))
             settings.Config.MessageTimeoutMs = (int)OutageTolerance.TotalMilliseconds;
         return settings;
+    }
+
+    private static string ReadReference()
+    {
+        using var stream = typeof(KafkaSettings).Assembly.GetManifestResourceStream(ReferenceResource)
+            ?? throw new InvalidOperationException($"The reference configuration '{ReferenceResource}' is not embedded in ActorVisits.Kafka.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 }

@@ -1,9 +1,9 @@
 using Akka.Configuration;
 
-namespace ActorVisits.Configuration;
+namespace ActorVisits.Kafka.Settings;
 
 /// <summary>Typed, validated reads of one HOCON section; every failure names the full key.</summary>
-internal sealed class ConfigReader(Config config, string section)
+public sealed class ConfigReader(Config config, string section)
 {
     public ConfigReader Section(string name) => new(config, $"{section}.{name}");
 
