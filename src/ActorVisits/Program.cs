@@ -21,6 +21,9 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
 
 // Ctrl+C and SIGTERM cancel the running command's token; commands drain (10 s at most), leave the cluster (10 s at
 // most) and exit within this time.
+// Until a command builds its host, librdkafka's lines and the commands' own go to standard error, plain.
+using var logging = ActorVisits.Hosting.Logging.CreateFactory(ActorVisits.Hosting.LogOptions.Default);
+
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(25), EnableDefaultExceptionHandler = false };
 try
 {
@@ -35,5 +38,11 @@ catch (KafkaException e)
 {
     // Unreachable brokers, refused credentials, missing ACLs: one clear line; librdkafka's own lines above say more.
     Console.Error.WriteLine($"Kafka error: {e.Error.Reason} ({e.Error.Code}).");
+    return 1;
+}
+catch (Exception e) when (e is TimeoutException or InvalidOperationException or IOException)
+{
+    // A broker that does not answer in time, a topic that does not exist, a file that cannot be read: one clear line.
+    Console.Error.WriteLine(e.Message);
     return 1;
 }

@@ -33,6 +33,13 @@ public sealed record ConsumerSettings<TKey, TValue>(
 
     public string GroupId => Config.GroupId;
 
+    /// <summary>
+    /// Rewind the group: on its first assignment the consumer starts every partition at its beginning instead of the
+    /// committed offset, and its commits then replace the group's. Refused (the stream fails with
+    /// <see cref="Admin.ActiveMembersException"/>) unless it was given every partition: other members would keep theirs.
+    /// </summary>
+    public bool FromBeginning { get; init; }
+
     /// <summary>How ActorVisits' consumers share a group's partitions; every member of a group must use the same.</summary>
     public const PartitionAssignmentStrategy AssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
 

@@ -33,6 +33,21 @@ public sealed class ConsumerMetrics
 
     public int Rebalances { get; internal set; }
 
+    /// <summary>The consumer has been given its first assignment by its group (which may hold no partition).</summary>
+    public bool Joined { get; internal set; }
+
+    /// <summary>
+    /// Per assigned partition, the records between the last committed position and the partition's end as last
+    /// fetched (measured once a second); a partition without any commit yet is missing.
+    /// </summary>
+    public IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long> Lags
+    {
+        get => Volatile.Read(ref _lags);
+        internal set => Volatile.Write(ref _lags, value);
+    }
+
+    private IReadOnlyDictionary<Confluent.Kafka.TopicPartition, long> _lags = new Dictionary<Confluent.Kafka.TopicPartition, long>();
+
     /// <summary>How many times the consumer paused its partitions.</summary>
     public int PauseCount { get; internal set; }
 

@@ -4,6 +4,7 @@ using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Native;
 using ActorVisits.Kafka.Settings;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace ActorVisits.Kafka.Stages;
 
@@ -39,7 +40,13 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// <summary>Per partition, the position to commit that a retriable failure left uncommitted, and its epoch.</summary>
     private readonly Dictionary<TopicPartition, (long Next, long Epoch)> _uncommitted = [];
     private readonly Action<IClient, LogMessage> _log;
+    private readonly ILogger _logger = KafkaLog.Logger("ActorVisits.Kafka.Consumer");
     private DateTime? _commitsFailingSince;
+    private DateTime _nextLagMeasure;
+
+    /// <summary>Per assigned partition, the position last committed by this consumer (or found committed when assigned).</summary>
+    private readonly Dictionary<TopicPartition, long> _committedPositions = [];
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
     private DateTime _nextCommitRetry;
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
@@ -136,6 +143,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             {
                 ServeCommits();
                 ApplyFlowControl();
+                MeasureLag();
                 ConsumeResult<TKey, TValue>? record;
                 try
                 {
@@ -221,21 +229,63 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
-    private void OnAssigned(List<TopicPartition> partitions)
+    /// <summary>
+    /// Takes newly assigned partitions under a new epoch each; returns where each starts: at its committed offset, or
+    /// at its beginning on the first assignment of a consumer that rewinds its group (<see cref="ConsumerSettings{TKey,TValue}.FromBeginning"/>).
+    /// </summary>
+    private IEnumerable<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        var committed = CommittedOffsets(partitions);
+        var rewind = _settings.FromBeginning && !Metrics.Joined;
+        if (rewind)
+            RefuseUnlessSoleMember(partitions);
+        var committed = rewind ? partitions.ToDictionary(p => p, _ => (long?)0) : CommittedOffsets(partitions);
         var generation = GroupGeneration(_consumer!);
         foreach (var partition in partitions)
         {
             _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition), generation);
         }
         Metrics.Rebalances++;
+        Metrics.Joined = true;
         if (partitions.Count > 0)
-            Info("ASSIGN", $"Assigned {Describe(partitions)} in group generation {generation}");
+            Info("ASSIGN", $"Assigned {Describe(partitions)} in group generation {generation}{(rewind ? ", each from its beginning (--from-beginning)" : "")}");
+        return partitions.Select(p => new TopicPartitionOffset(p, rewind ? Offset.Beginning : Offset.Unset));
     }
 
     private static string Describe(IEnumerable<TopicPartition> partitions) =>
         string.Join(", ", partitions.GroupBy(p => p.Topic).Select(t => $"{t.Key}[{string.Join(",", t.Select(p => p.Partition.Value).Order())}]"));
+
+    /// <summary>Rewinding a group is refused while it has other members: they would keep their partitions and commits.</summary>
+    private void RefuseUnlessSoleMember(List<TopicPartition> partitions)
+    {
+        using var admin = new DependentAdminClientBuilder(_consumer!.Handle).Build();
+        var total = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => _topics.Contains(t.Topic)).Sum(t => t.Partitions.Count);
+        if (partitions.Count < total)
+            throw new Admin.ActiveMembersException(_settings.GroupId,
+                $"joining it was given {partitions.Count} of {total} partitions, so it cannot be rewound from here; stop its other consumers first");
+    }
+
+    /// <summary>
+    /// Once a second, each assigned partition's lag: records between the last committed position and the end of the
+    /// partition as the last fetch saw it (librdkafka's cached high watermark; no request is sent).
+    /// </summary>
+    private void MeasureLag()
+    {
+        var now = DateTime.UtcNow;
+        if (now < _nextLagMeasure)
+            return;
+        _nextLagMeasure = now + LagInterval;
+        var lags = new Dictionary<TopicPartition, long>();
+        foreach (var (partition, assignment) in _assigned)
+        {
+            var high = _consumer!.GetWatermarkOffsets(partition).High;
+            if (high.IsSpecial)
+                continue;
+            var committed = _committedPositions.TryGetValue(partition, out var position) ? position : assignment.CommittedOffset;
+            if (committed is { } from)
+                lags[partition] = Math.Max(0, high.Value - from);
+        }
+        Metrics.Lags = lags;
+    }
 
     /// <summary>The group generation this consumer is a member of, as librdkafka knows it now; -1 when unknown.</summary>
     private static int GroupGeneration(IConsumer<TKey, TValue> consumer)
@@ -280,6 +330,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             _revoking.TryRemove(partition, out _);
             _handedOut.TryRemove(partition, out _);
             _requestedThrough.Remove(partition);
+            _committedPositions.Remove(partition);
             _paused.Remove(partition);
             _nextOffsets.Remove(partition);
         }
@@ -359,6 +410,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         {
             _consumer!.Commit(positions);
             Metrics.AddCommitted(positions.Count, 0);
+            foreach (var position in positions)
+                _committedPositions[position.TopicPartition] = position.Offset.Value;
             _uncommitted.Clear();
             if (_commitsFailingSince is { } since)
                 Warn("COMMIT", $"commits succeed again after {(DateTime.UtcNow - since).TotalSeconds:0.0} s of failures");
@@ -414,8 +467,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     /// <summary>A change an operator wants to see in the log (assignments), whatever librdkafka's own log level.</summary>
     private void Info(string facility, string message) =>
-        Console.Error.WriteLine($"[consumer {_settings.GroupId}] {facility}: {message}");
+        _logger.LogInformation("Group {GroupId} {Facility}: {Message}", _settings.GroupId, facility, message);
 
+    /// <summary>A problem ridden through; a line that repeats is written once per 10 s, as librdkafka's are.</summary>
     private void Warn(string facility, string message) =>
         _log(_consumer!, new LogMessage($"consumer {_settings.GroupId}", SyslogLevel.Warning, facility, message));
 

@@ -42,8 +42,14 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
         Description = "Port of the HTTP endpoint GET /urls/{url} (a URL's live counts); 0 for none. Default: $ACTORVISITS_HTTP_PORT, else actorvisits.http.port (8080).",
     };
 
+    private readonly Option<string?> _httpBind = new("--http-bind")
+    {
+        Description = "Address the HTTP endpoint binds: 0.0.0.0 for every interface, 127.0.0.1 for this machine only. Default: $ACTORVISITS_HTTP_BIND, else actorvisits.http.bind (0.0.0.0).",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(_httpBind);
         command.Options.Add(_cluster);
         command.Options.Add(_hostname);
         command.Options.Add(_port);
@@ -64,7 +70,9 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
             seeds ?? settings.SeedNodes,
             Port("--http-port", parse.GetValue(_httpPort), zeroMeansNone: true)
                 ?? Port("ACTORVISITS_HTTP_PORT", Environment("ACTORVISITS_HTTP_PORT"), zeroMeansNone: true)
-                ?? settings.HttpPort);
+                ?? settings.HttpPort,
+            Environment("ACTORVISITS_CLUSTER_BIND_HOSTNAME") ?? settings.BindHostname,
+            parse.GetValue(_httpBind) ?? Environment("ACTORVISITS_HTTP_BIND") ?? settings.HttpBind);
     }
 
     private string? Environment(string name) => _environment.Get(name);

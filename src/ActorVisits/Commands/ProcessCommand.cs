@@ -1,169 +1,100 @@
-using ActorVisits.Kafka.Settings;
 using System.CommandLine;
-using ActorVisits.Configuration;
-using ActorVisits.Http;
-using ActorVisits.Kafka.Admin;
+using ActorVisits.Hosting;
+using ActorVisits.Kafka.Settings;
 using ActorVisits.Processing;
-using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ActorVisits.Commands;
 
 /// <summary>
-/// Runs the windowed processor until Ctrl+C / SIGTERM, then drains, commits, leaves the cluster (as a cluster node)
-/// and exits. Serves the URL query endpoint meanwhile.
+/// Runs the windowed processor on its host (Akka.Hosting, Kestrel: queries, health, metrics) until Ctrl+C / SIGTERM
+/// or --duration, then stops the host: the processor drains and commits, a cluster node leaves the cluster, and the
+/// command exits 0 (1 when the stream failed or could not drain).
 /// </summary>
 internal static class ProcessCommand
 {
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>Longest wait for leaving the cluster once drained: what was consumed is committed already.</summary>
-    private static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+    /// <summary>Longest wait for the host to stop: the drain, then leaving the cluster.</summary>
+    private static readonly TimeSpan StopTimeout = ProcessorService.DrainTimeout + TimeSpan.FromSeconds(10);
 
     public static Command Create()
     {
         var kafka = new KafkaOptions();
         var clusterOptions = new ClusterOptions();
+        var log = new LogCliOptions();
         var groupId = new Option<string?>("--group-id", "-g")
         {
             Description = "Consumer group; a restarted group resumes from its commits. Default: actorvisits.processor.group-id (actorvisits).",
         };
         var fromBeginning = new Option<bool>("--from-beginning")
         {
-            Description = "Rewind the group to the earliest offsets first (refused while it has members), so everything still held is counted again. " +
+            Description = "Rewind the group: its partitions start at their earliest offsets instead of its commits, so everything still held is counted again " +
+                          "(refused, exit code 3, while the group has other members). " +
                           "With repartition = on it rewinds the input only, whose copies are then skipped as counted already: use a new --group-id to count again.",
         };
+        var duration = Durations.Option("--duration", "Stop after this long (e.g. 10m), as Ctrl+C would; default: until Ctrl+C or SIGTERM.");
         var command = new Command("process",
             "Count visits per URL over sliding windows (30 s, 1 min, 5 min by default) and produce every change, keyed by URL with acks=all, " +
-            "to visits_30s, visits_1mn and visits_5mn; offsets are committed after the updates are acknowledged.")
+            "to visits_30s, visits_1mn and visits_5mn; offsets are committed after the updates are acknowledged. Serves GET /urls/{url}, " +
+            "/healthz/live, /healthz/ready and /metrics.")
         {
-            groupId, fromBeginning,
+            groupId, fromBeginning, duration,
         };
         kafka.AddTo(command);
         clusterOptions.AddTo(command);
+        log.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = kafka.LoadConfig(parse);
             var kafkaSettings = kafka.Resolve(parse, config);
             var settings = ProcessorSettings.FromConfig(config);
-            settings = settings with { GroupId = parse.GetValue(groupId) ?? settings.GroupId };
-            var cluster = clusterOptions.Resolve(parse, config);
-            var systemConfig = cluster.Enabled ? cluster.AkkaConfig().WithFallback(config) : config;
-            if (parse.GetValue(fromBeginning))
-            {
-                await using IKafkaAdmin kafkaCluster = new KafkaAdmin(kafkaSettings.Client());
-                try
-                {
-                    await kafkaCluster.ResetGroupOffsetsAsync(settings.GroupId, settings.InputTopic, new OffsetTarget.Earliest(), cancellationToken);
-                }
-                catch (ActiveMembersException e)
-                {
-                    Console.Error.WriteLine(e.Message);
-                    return 3;
-                }
-            }
-
-            using var system = ActorSystem.Create(ClusterSettings.SystemName, systemConfig);
-            if (cluster.Enabled && !await JoinedAsync(system, cancellationToken))
-                return 0;
-            var processor = VisitProcessor.Start(system, kafkaSettings, settings, clustered: cluster.Enabled);
-            Console.Error.WriteLine($"Processing '{settings.InputTopic}' on {kafkaSettings.BootstrapServers} as group '{settings.GroupId}': " +
-                                    string.Join(", ", settings.Windows.Windows.Select(w => $"{w.Name} -> {w.Topic}")) +
-                                    $"; bad records -> {settings.DeadLetterTopic}; late visits -> {settings.LateTopic ?? "counted only"}. Ctrl+C stops.");
-            if (cluster.Enabled)
-                Console.Error.WriteLine($"Cluster node akka.tcp://{ClusterSettings.SystemName}@{cluster.Hostname}:{cluster.Port}, joining {string.Join(", ", cluster.SeedNodes)}.");
-            Microsoft.AspNetCore.Builder.WebApplication? http = null;
-            try
-            {
-                if (cluster.HttpPort > 0)
-                {
-                    http = await UrlsEndpoint.StartAsync(cluster.HttpPort, processor.Queries, cancellationToken);
-                    Console.Error.WriteLine($"Queries: GET http://{cluster.Hostname}:{cluster.HttpPort}/urls/{{url}}.");
-                }
-                return await RunUntilStoppedAsync(processor, cancellationToken);
-            }
-            catch (InvalidConfigurationException)
-            {
-                await processor.AbortAsync();
-                throw;
-            }
-            finally
-            {
-                if (http is not null)
-                    await http.DisposeAsync();
-                // Leaves the cluster first on a cluster node, so that the others see it gone at once rather than after
-                // their failure detector and split brain resolver decide.
-                var leaving = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
-                if (await Task.WhenAny(leaving, Task.Delay(LeaveTimeout)) != leaving)
-                    Console.Error.WriteLine($"Did not leave the cluster within {LeaveTimeout.TotalSeconds:0} s; the other nodes will down this one.");
-            }
+            settings = settings with { GroupId = parse.GetValue(groupId) ?? settings.GroupId, FromBeginning = parse.GetValue(fromBeginning) };
+            var options = new ProcessorHostOptions(config, kafkaSettings, settings, clusterOptions.Resolve(parse, config), log.Resolve(parse, config));
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (parse.GetValue(duration) is { } runFor)
+                stopping.CancelAfter(runFor);
+            await using var host = ProcessorHost.Build(options);
+            return await RunAsync(host, stopping.Token);
         });
         return command;
     }
 
     /// <summary>
-    /// A cluster node consumes nothing before it is an Up member: until then its shard region cannot host the shards of
-    /// the partitions it would be given (a node restarted at the same address waits for its former self to be removed).
-    /// False when stopped first.
+    /// Runs the host (started here unless <paramref name="started"/>) until <paramref name="stopping"/> or until the
+    /// processor stops on its own; then stops it, the one way: the processor drains and commits, then the actor system
+    /// stops (a cluster node leaves). Returns the exit code.
     /// </summary>
-    private static async Task<bool> JoinedAsync(ActorSystem system, CancellationToken stopping)
+    public static async Task<int> RunAsync(WebApplication host, CancellationToken stopping, bool started = false)
     {
-        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
-        using var progress = new PeriodicTimer(TimeSpan.FromSeconds(10));
-        while (!up.Task.IsCompleted)
-        {
-            var tick = progress.WaitForNextTickAsync(stopping).AsTask();
-            await Task.WhenAny(up.Task, tick);
-            if (stopping.IsCancellationRequested)
-                return false;
-            if (!up.Task.IsCompleted)
-                Console.Error.WriteLine("Still joining the cluster; nothing is consumed until this node is up.");
-        }
-        return true;
-    }
-
-    private static async Task<int> RunUntilStoppedAsync(VisitProcessor processor, CancellationToken stopping)
-    {
-        using var progress = new PeriodicTimer(ProgressInterval);
-        try
-        {
-            while (!processor.AnyStopped.IsCompleted && await progress.WaitForNextTickAsync(stopping))
-                Console.Error.WriteLine(processor.Metrics.ToString());
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        if (processor.Error is { } error)
+        var processor = host.Services.GetRequiredService<ProcessorService>();
+        if (!started)
         {
             try
             {
-                await processor.AbortAsync();
+                await host.StartAsync(CancellationToken.None);
             }
-            catch (Exception)
+            catch (IOException e)
             {
-                // The consumer itself may be what failed (a client property librdkafka refused); the stream's error says it.
+                throw new InvalidConfigurationException($"Cannot listen for HTTP: {e.Message}; --http-port picks another port (0: any free one).", e);
             }
-            Console.Error.WriteLine($"Stopped on error: {error.Message}");
-            return 1;
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorVisits.Http")
+                .LogInformation("HTTP on {Urls}: GET /urls/{{url}}, /healthz/live, /healthz/ready, /metrics", string.Join(", ", host.Urls));
         }
-        var drained = processor.DrainAndStopAsync();
-        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout)) != drained)
-        {
-            Console.Error.WriteLine($"Could not drain within {DrainTimeout.TotalSeconds:0} s; uncommitted visits will be read again.");
-            return 1;
-        }
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, stopping).ContinueWith(_ => { }, TaskScheduler.Default), processor.Ended,
+            Task.Delay(Timeout.Infinite, lifetime.ApplicationStopping).ContinueWith(_ => { }, TaskScheduler.Default));
+        using var stopTimeout = new CancellationTokenSource(StopTimeout);
         try
         {
-            await drained;
+            await host.StopAsync(stopTimeout.Token);
         }
-        catch (Exception e)
+        catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"Stopped on error: {e.GetBaseException().Message}");
+            Console.Error.WriteLine($"The host did not stop within {StopTimeout.TotalSeconds:0} s.");
             return 1;
         }
-        Console.Error.WriteLine($"Stopped after draining and committing. {processor.Metrics.ToString()}");
-        return 0;
+        return processor.ExitCode;
     }
-
 }

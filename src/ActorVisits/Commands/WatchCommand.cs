@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorVisits.Processing;
 using ActorVisits.Views;
 
 namespace ActorVisits.Commands;
@@ -18,7 +19,9 @@ internal static class WatchCommand
         kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = kafka.Resolve(parse).Client();
+            var config = kafka.LoadConfig(parse);
+            var client = kafka.Resolve(parse, config).Client();
+            var windows = ProcessorSettings.FromConfig(config).Windows.Windows;
             var topicName = parse.GetValue(topic)!;
             var count = parse.GetValue(top);
             var counts = new LatestCounts();
@@ -26,7 +29,8 @@ internal static class WatchCommand
             // Every record of an output topic names its window; read it from the records rather than from the topic's name.
             string Window() => counts.Windows.FirstOrDefault() ?? "";
             await LiveView.RunAsync(
-                () => LiveView.TopTable($"{topicName}: latest count per URL ({counts.Updates:N0} updates read)", counts.Top(Window(), count)),
+                () => LiveView.TopTable($"{topicName}: latest count per URL ({counts.Updates:N0} updates read)", counts.Top(Window(), count),
+                    windows.FirstOrDefault(w => w.Name == Window())?.Seconds),
                 () => $"{topicName}: " + string.Join(", ", counts.Top(Window(), Math.Min(count, 5)).Select(u => $"{u.Url}={u.Count}")),
                 cancellationToken);
             await watcher;

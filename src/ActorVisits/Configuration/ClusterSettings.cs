@@ -3,8 +3,12 @@ using Akka.Configuration;
 
 namespace ActorVisits.Configuration;
 
-/// <summary>The <c>actorvisits.cluster</c> and <c>actorvisits.http</c> sections: whether and how this process joins an Akka cluster, and where it answers queries.</summary>
-public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IReadOnlyList<string> SeedNodes, int HttpPort)
+/// <summary>
+/// The <c>actorvisits.cluster</c> and <c>actorvisits.http</c> sections: whether and how this process joins an Akka
+/// cluster (the address others reach it at, <paramref name="Hostname"/>, and the one it binds, <paramref name="BindHostname"/>,
+/// which differ in a container), and where it answers HTTP (queries, health, metrics).
+/// </summary>
+public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IReadOnlyList<string> SeedNodes, int HttpPort, string BindHostname = "", string HttpBind = "0.0.0.0")
 {
     public const string Section = "actorvisits.cluster";
     public const string HttpSection = "actorvisits.http";
@@ -15,12 +19,15 @@ public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IR
     public static ClusterSettings FromConfig(Config config)
     {
         var cluster = new ConfigReader(config, Section);
+        var http = new ConfigReader(config, HttpSection);
         return new ClusterSettings(
             cluster.Boolean("enabled"),
             cluster.String("hostname"),
             cluster.Port("port"),
             cluster.StringList("seed-nodes"),
-            new ConfigReader(config, HttpSection).Port("port", zeroMeansNone: true));
+            http.Port("port", zeroMeansNone: true),
+            cluster.OptionalString("bind-hostname") ?? "",
+            http.String("bind"));
     }
 
     /// <summary>A seed given as host:port, or already as an Akka address.</summary>
@@ -34,16 +41,6 @@ public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IR
         return $"akka.tcp://{SystemName}@{seed}";
     }
 
-    /// <summary>The Akka settings that make this actor system a cluster node; to put over the host's configuration.</summary>
-    public Config AkkaConfig()
-    {
-        if (SeedNodes.Count == 0)
-            throw new InvalidConfigurationException($"Configuration key '{Section}.seed-nodes' must name at least one node to join (this one, to start a cluster).");
-        var seeds = string.Join(", ", SeedNodes.Select(s => $"\"{SeedAddress(s)}\""));
-        return ConfigurationFactory.ParseString($$"""
-            akka.actor.provider = cluster
-            akka.remote.dot-netty.tcp { hostname = "{{Hostname}}", port = {{Port}} }
-            akka.cluster.seed-nodes = [{{seeds}}]
-            """);
-    }
+    /// <summary>The seed nodes as Akka addresses.</summary>
+    public IReadOnlyList<string> SeedAddresses => SeedNodes.Select(SeedAddress).ToList();
 }

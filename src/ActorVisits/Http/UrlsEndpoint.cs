@@ -2,9 +2,8 @@ using ActorVisits.Kafka.Settings;
 using ActorVisits.Processing;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using static ActorVisits.Actors.WindowsProtocol;
 
 namespace ActorVisits.Http;
@@ -16,30 +15,19 @@ namespace ActorVisits.Http;
 /// </summary>
 internal static class UrlsEndpoint
 {
-    public static async Task<WebApplication> StartAsync(int port, UrlQueries queries, CancellationToken cancel)
+    /// <summary>Maps the query endpoint; it answers 503 until the processor has started (a cluster node still joining).</summary>
+    public static IEndpointRouteBuilder MapUrlQueries(this IEndpointRouteBuilder endpoints, Func<UrlQueries?> queries)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        // The processor's progress lines are the log; Kestrel's own start-up lines are not needed.
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
-        var app = builder.Build();
-        app.MapGet("/urls", (string? url, CancellationToken requestAborted) =>
-            url is { Length: > 0 } ? AnswerAsync(url, queries, requestAborted) : Task.FromResult(Results.BadRequest(new { error = "missing query parameter 'url'" })));
-        app.MapGet("/urls/{**url}", (string url, CancellationToken requestAborted) => AnswerAsync("/" + url.TrimStart('/'), queries, requestAborted));
-        try
-        {
-            await app.StartAsync(cancel);
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync();
-            throw new Kafka.Settings.InvalidConfigurationException($"Cannot listen on HTTP port {port} ({e.Message}); --http-port picks another one, 0 none.", e);
-        }
-        return app;
+        endpoints.MapGet("/urls", (string? url, CancellationToken requestAborted) =>
+            url is { Length: > 0 } ? AnswerAsync(url, queries(), requestAborted) : Task.FromResult(Results.BadRequest(new { error = "missing query parameter 'url'" })));
+        endpoints.MapGet("/urls/{**url}", (string url, CancellationToken requestAborted) => AnswerAsync("/" + url.TrimStart('/'), queries(), requestAborted));
+        return endpoints;
     }
 
-    private static async Task<IResult> AnswerAsync(string url, UrlQueries queries, CancellationToken cancel)
+    private static async Task<IResult> AnswerAsync(string url, UrlQueries? queries, CancellationToken cancel)
     {
+        if (queries is null)
+            return Unavailable(url, "the processor is starting (a cluster node joins first); ask again shortly");
         UrlCounts counts;
         try
         {

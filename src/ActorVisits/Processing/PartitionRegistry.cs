@@ -14,12 +14,13 @@ namespace ActorVisits.Processing;
 /// <param name="generationOf">The consumer group generation a partition was assigned in, under an epoch (-1 when unknown).</param>
 /// <param name="acknowledgedThrough">The highest offset of a partition whose outputs this process had acknowledged (-1: none).</param>
 internal sealed class PartitionRegistry(
-    IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild, ShardedUrls? sharded, LocalPartitions local,
+    IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild, ShardedUrls? sharded, LocalPartitions local, UrlActorCount? urlActors,
     Func<TopicPartition, long, int> generationOf, Func<TopicPartition, long> acknowledgedThrough)
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Dictionary<TopicPartition, PartitionHandle> _partitions = [];
+    // Written by the stream's stage only; read by health checks and views as well.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, PartitionHandle> _partitions = new();
     private readonly Dictionary<TopicPartition, Task> _lastStopped = [];
 
     /// <summary>The partition's actor for <paramref name="epoch"/>; a new one rebuilds from before <paramref name="firstOffset"/>, the offset the assignment resumed at.</summary>
@@ -30,7 +31,7 @@ internal sealed class PartitionRegistry(
         if (current is not null)
             Stop(partition, current);
         var waitsForState = settings.Rebuild || sharded is not null;
-        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, waitsForState, sharded?.ShardOf(partition.Partition.Value), sharded?.Region, settings.FailVisitsOfUrl));
+        var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, waitsForState, sharded?.ShardOf(partition.Partition.Value), sharded?.Region, settings.FailVisitsOfUrl, urlActors));
         var cancel = new CancellationTokenSource();
         var ready = waitsForState
             ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
@@ -38,6 +39,9 @@ internal sealed class PartitionRegistry(
         local.Register(partition.Partition.Value, actor);
         return _partitions[partition] = new PartitionHandle(partition, epoch, generationOf(partition, epoch), acknowledgedThrough, actor, ready, cancel);
     }
+
+    /// <summary>The partition actors now, one per partition (a snapshot, safe to read from any thread).</summary>
+    public IReadOnlyCollection<PartitionHandle> Handles => _partitions.Values.ToList();
 
     /// <summary>Stops every partition actor; called once the stream has finished with them.</summary>
     public void StopAll() => Retain([]);
@@ -48,7 +52,7 @@ internal sealed class PartitionRegistry(
         foreach (var gone in _partitions.Keys.Where(p => !assignment.Contains(p)).ToList())
         {
             Stop(gone, _partitions[gone]);
-            _partitions.Remove(gone);
+            _partitions.TryRemove(gone, out _);
         }
         return _partitions.Values.ToList();
     }

@@ -101,6 +101,7 @@ public sealed class ProcessorMetrics
 
     internal void AddRebuild(long replayed, TimeSpan took)
     {
+        RebuildObserved?.Invoke(took, replayed);
         Interlocked.Increment(ref _rebuilds);
         Interlocked.Add(ref _replayed, replayed);
         Interlocked.Add(ref _rebuildTicks, took.Ticks);
@@ -124,8 +125,25 @@ public sealed class ProcessorMetrics
         Volatile.Write(ref _processingLatency, NewHistogram());
     }
 
+    /// <summary>Called with each visit's latency from its record's timestamp to the acknowledgement of its updates (an exporter's histogram).</summary>
+    public Action<TimeSpan>? LatencyObserved { get; set; }
+
+    /// <summary>Called with each rebuild's duration and records replayed.</summary>
+    public Action<TimeSpan, long>? RebuildObserved { get; set; }
+
+    private long _read;
+    private long _done;
+
+    /// <summary>Records read by the counting stream whose outputs are not acknowledged yet.</summary>
+    public long RecordsInFlight => Interlocked.Read(ref _read) - Interlocked.Read(ref _done);
+
+    internal void AddRead() => Interlocked.Increment(ref _read);
+
+    internal void AddDone(int records) => Interlocked.Add(ref _done, records);
+
     internal void RecordLatency(TimeSpan sinceProduced, TimeSpan sinceRead)
     {
+        LatencyObserved?.Invoke(sinceProduced);
         Record(Volatile.Read(ref _latency), sinceProduced);
         Record(Volatile.Read(ref _processingLatency), sinceRead);
     }

@@ -36,7 +36,8 @@ public sealed record ProcessorSettings(
     int MaxVisitBytes = 65_536,
     int DeadLetterMaxBytes = 1_000_000,
     RecordErrorPolicy OnRecordError = RecordErrorPolicy.DeadLetter,
-    string? FailVisitsOfUrl = null)
+    string? FailVisitsOfUrl = null,
+    bool FromBeginning = false)
 {
     public const string Section = "actorvisits.processor";
 

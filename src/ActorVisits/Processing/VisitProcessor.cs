@@ -34,14 +34,14 @@ public sealed class VisitProcessor
     /// </summary>
     private readonly long? _startWithoutCommit;
 
-    private VisitProcessor(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock, bool clustered)
+    private VisitProcessor(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider clock, bool clustered, UrlActorCount? urlActors)
     {
         _settings = settings;
         _clock = clock;
         _startWithoutCommit = CountingStartFrom(settings) == AutoOffsetReset.Earliest ? 0 : null;
         var local = new LocalPartitions();
         var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
-        _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local,
+        _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local, urlActors,
             (partition, epoch) => Control.TryGetAssignment(partition, out var assignment) && assignment.Epoch == epoch ? assignment.Generation : -1,
             partition => _producedThrough.GetValueOrDefault(partition, -1));
         Queries = new UrlQueries(kafka, settings, local, sharded);
@@ -67,6 +67,37 @@ public sealed class VisitProcessor
     /// <summary>Completes when a stream stops: an error, since they run until told to stop.</summary>
     public Task AnyStopped => _repartitioning is { } repartitioning ? Task.WhenAny(Completion, repartitioning.Completion) : Completion;
 
+    /// <summary>
+    /// Why the processor cannot be counted on yet, or null when it can (readiness): its consumers have joined their
+    /// groups and every partition assigned to it has been rebuilt.
+    /// </summary>
+    public string? NotReadyBecause()
+    {
+        if (AnyStopped.IsCompleted)
+            return Error is { } error ? $"stopped on error: {error.Message}" : "stopped";
+        if (!Control.Metrics.Joined)
+            return $"the consumer has not joined group '{_settings.CountingGroupId}' yet";
+        if (_repartitioning is { } repartitioning && !repartitioning.Control.Metrics.Joined)
+            return $"the re-keying consumer has not joined group '{_settings.GroupId}' yet";
+        var pending = Partitions().Where(p => !p.Rebuilt).Select(p => p.Partition).ToList();
+        return pending.Count == 0 ? null : $"partitions {string.Join(", ", pending)} are being rebuilt";
+    }
+
+    /// <summary>The partitions assigned to this process now: whether each is rebuilt, its group generation and lag.</summary>
+    public IReadOnlyList<PartitionStatus> Partitions()
+    {
+        var handles = _partitions.Handles.ToDictionary(h => h.Partition);
+        var lags = Control.Metrics.Lags;
+        return Control.AssignedPartitions.OrderBy(a => a.Partition.Partition.Value).Select(a => new PartitionStatus(
+            a.Partition.Partition.Value,
+            a.Generation,
+            handles.TryGetValue(a.Partition, out var handle) && handle.Epoch == a.Epoch && handle.Ready.IsCompletedSuccessfully,
+            lags.TryGetValue(a.Partition, out var lag) ? lag : null)).ToList();
+    }
+
+    /// <summary>The controls of this processor's consumers: the counting one, and the re-keying one with <c>repartition = on</c>.</summary>
+    public IReadOnlyList<IConsumerControl> Consumers => _repartitioning is { } repartitioning ? [Control, repartitioning.Control] : [Control];
+
     /// <summary>The first error of a stream, if one failed.</summary>
     public Exception? Error => (_repartitioning?.Completion.Exception ?? Completion.Exception)?.GetBaseException();
 
@@ -90,13 +121,18 @@ public sealed class VisitProcessor
     }
 
     /// <summary>Starts processing; the group resumes from its committed offsets (or <c>start-from</c> without any).</summary>
-    public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null, bool clustered = false)
+    public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null, bool clustered = false,
+        UrlActorCount? urlActors = null)
     {
-        var processor = new VisitProcessor(system, kafka, settings, clock ?? TimeProvider.System, clustered);
+        var processor = new VisitProcessor(system, kafka, settings, clock ?? TimeProvider.System, clustered, urlActors);
         var materializer = system.Materializer();
         if (settings.Repartition)
             processor._repartitioning = VisitRepartitioner.Start(system, kafka, settings, processor.Metrics, processor._clock);
-        var consumerSettings = kafka.Consumer(settings.CountingGroupId, Deserializers.ByteArray, Deserializers.ByteArray);
+        // With repartition = on, a rewind is the input's (the re-keying group's): its copies are skipped when counted.
+        var consumerSettings = kafka.Consumer(settings.CountingGroupId, Deserializers.ByteArray, Deserializers.ByteArray) with
+        {
+            FromBeginning = settings.FromBeginning && !settings.Repartition,
+        };
         consumerSettings.Config.AutoOffsetReset = CountingStartFrom(settings);
         var (control, visits) = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).PreMaterialize(materializer);
         processor.Control = control;
@@ -105,7 +141,11 @@ public sealed class VisitProcessor
             .Select(_ => new ProcessorBatch([], processor._clock.GetUtcNow()))
             .MapMaterializedValue(_ => NotUsed.Instance);
         processor.Completion = visits
-            .Select(message => new ReadRecord(message, processor._clock.GetUtcNow()))
+            .Select(message =>
+            {
+                processor.Metrics.AddRead();
+                return new ReadRecord(message, processor._clock.GetUtcNow());
+            })
             // Records gather here only while every request slot below is busy: batches grow with the load.
             .Batch(settings.MaxBatch, first => new List<ReadRecord>(Math.Min(settings.MaxBatch, 64)) { first }, (batch, next) =>
             {
@@ -315,6 +355,7 @@ public sealed class VisitProcessor
         }
         if (last is not null)
             RememberProduced(last, handled);
+        Metrics.AddDone(handled.Records.Count);
         return handled.Records.Select(r => r.Message.CommittableOffset);
     }
 
@@ -348,6 +389,9 @@ public sealed class VisitProcessor
                 return _notProduced is null || !_notProduced.Contains(partition);
         }
     }
+
+    /// <summary>One partition assigned to this process: rebuilt (its windows are exact) or not yet, and its lag (unknown before its first commit).</summary>
+    public sealed record PartitionStatus(int Partition, int Generation, bool Rebuilt, long? Lag);
 
     /// <summary>One partition's valid visits of a batch, in offset order, and the record each came from.</summary>
     private sealed class PartitionVisits

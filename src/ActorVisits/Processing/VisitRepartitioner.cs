@@ -28,7 +28,7 @@ internal static class VisitRepartitioner
     public static (IConsumerControl Control, Task Completion) Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, ProcessorMetrics metrics, TimeProvider clock)
     {
         EnsureTopicAsync(kafka, settings).GetAwaiter().GetResult();
-        var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray);
+        var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray) with { FromBeginning = settings.FromBeginning };
         consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
         var (control, records) = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic).PreMaterialize(system.Materializer());
         var completion = records

@@ -21,10 +21,11 @@ public static class LiveView
         });
     }
 
-    /// <summary>A table of the top URLs of one window.</summary>
-    public static Table TopTable(string title, IReadOnlyList<(string Url, int Count)> top) =>
-        top.Aggregate(new Table().Title(Markup.Escape(title)).AddColumn("URL").AddColumn(new TableColumn("visits").RightAligned()),
-            (table, row) => table.AddRow(Markup.Escape(row.Url), row.Count.ToString("N0")));
+    /// <summary>A table of the top URLs of one window of <paramref name="seconds"/>: visits and their average rate (when the length is known).</summary>
+    public static Table TopTable(string title, IReadOnlyList<(string Url, int Count)> top, int? seconds) =>
+        top.Aggregate(new Table().Title(Markup.Escape(title)).AddColumn("URL").AddColumn(new TableColumn("visits").RightAligned())
+                .AddColumn(new TableColumn("visits/s").RightAligned()),
+            (table, row) => table.AddRow(Markup.Escape(row.Url), row.Count.ToString("N0"), seconds is { } length ? ((double)row.Count / length).ToString("N2") : "-"));
 
     private static async Task<bool> NextSecondAsync(CancellationToken stopping)
     {

@@ -1,0 +1,149 @@
+using ActorVisits.Actors;
+using ActorVisits.Processing;
+using Akka.Actor;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorVisits.Hosting;
+
+/// <summary>
+/// The windowed processor as a hosted service: started once the actor system is (on a cluster, once this node is an
+/// Up member: before, its shard region could not host the shards of the partitions it would be given), and stopped
+/// before the actor system, draining what is in flight and committing it. A stream that fails, or an actor system that
+/// terminates under it (the cluster downed this node), stops the host with exit code 1.
+/// </summary>
+public sealed class ProcessorService(
+    ActorSystem system, ProcessorHostOptions options, UrlActorCount urlActors, IHostApplicationLifetime lifetime, ILogger<ProcessorService> logger)
+    : IHostedService
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait for the stream to drain and commit when the host stops.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _running = Task.CompletedTask;
+    private volatile VisitProcessor? _processor;
+
+    /// <summary>The processor once started; null while a cluster node is still joining.</summary>
+    public VisitProcessor? Processor => _processor;
+
+    /// <summary>Called with the processor as soon as it has started (an exporter attaching to its events).</summary>
+    public event Action<VisitProcessor>? Started;
+
+    /// <summary>
+    /// 0 for a graceful stop; 3 when a rewind (--from-beginning) was refused because the group has other members; 1
+    /// when the stream failed otherwise, could not drain, or the actor system was terminated under it.
+    /// </summary>
+    public int ExitCode { get; private set; }
+
+    /// <summary>Completes when the processor stops on its own (an error, a downed node): the host should stop then.</summary>
+    public Task Ended => _ended.Task;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _running = RunAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            if (options.Cluster.Enabled && !await JoinedAsync(stopping))
+                return;
+            var settings = options.Processor;
+            var processor = VisitProcessor.Start(system, options.Kafka, settings, clustered: options.Cluster.Enabled, urlActors: urlActors);
+            _processor = processor;
+            Started?.Invoke(processor);
+            logger.LogInformation("Processing '{Input}' on {Brokers} as group '{Group}': {Windows}; bad records -> {DeadLetters}; late visits -> {Late}",
+                settings.InputTopic, options.Kafka.BootstrapServers, settings.GroupId,
+                string.Join(", ", settings.Windows.Windows.Select(w => $"{w.Name} -> {w.Topic}")), settings.DeadLetterTopic, settings.LateTopic ?? "counted only");
+            using var progress = new PeriodicTimer(ProgressInterval);
+            var stopped = processor.AnyStopped;
+            var terminated = system.WhenTerminated;
+            while (!stopped.IsCompleted && !terminated.IsCompleted)
+            {
+                var tick = progress.WaitForNextTickAsync(stopping).AsTask();
+                await Task.WhenAny(tick, stopped, terminated);
+                if (stopping.IsCancellationRequested)
+                    return;
+                if (tick.IsCompletedSuccessfully)
+                    logger.LogInformation("{Progress}", processor.Metrics);
+            }
+            ExitCode = 1;
+            if (processor.Error is { } error)
+            {
+                logger.LogError("Stopped on error: {Error}", error.Message);
+                await AbortQuietlyAsync(processor);
+                if (error is Kafka.Admin.ActiveMembersException)
+                    ExitCode = 3;
+            }
+            else if (terminated.IsCompleted)
+                logger.LogError("Stopped: the actor system terminated under the processor (the cluster downed this node); exiting for a restart.");
+            _ended.TrySetResult();
+            lifetime.StopApplication();
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Waits until this node is an Up member; false when stopped first. Says so every 10 s.</summary>
+    private async Task<bool> JoinedAsync(CancellationToken stopping)
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+        logger.LogInformation("Cluster node {Address}, joining {Seeds}", Akka.Cluster.Cluster.Get(system).SelfAddress, string.Join(", ", options.Cluster.SeedAddresses));
+        using var progress = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        while (!up.Task.IsCompleted)
+        {
+            await Task.WhenAny(up.Task, progress.WaitForNextTickAsync(stopping).AsTask());
+            if (stopping.IsCancellationRequested)
+                return false;
+            if (!up.Task.IsCompleted)
+                logger.LogWarning("Still joining the cluster; nothing is consumed until this node is up.");
+        }
+        logger.LogInformation("This node is up in the cluster");
+        return true;
+    }
+
+    /// <summary>Drains what is in flight, commits it and closes the consumers, before the actor system stops.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _running;
+        if (_processor is not { } processor || _ended.Task.IsCompleted)
+            return;
+        var drained = processor.DrainAndStopAsync();
+        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, CancellationToken.None)) != drained)
+        {
+            logger.LogError("Could not drain within {Seconds:0} s; uncommitted visits will be read again.", DrainTimeout.TotalSeconds);
+            ExitCode = 1;
+            return;
+        }
+        try
+        {
+            await drained;
+            logger.LogInformation("Stopped after draining and committing. {Progress}", processor.Metrics);
+        }
+        catch (Exception e)
+        {
+            logger.LogError("Stopped on error: {Error}", e.GetBaseException().Message);
+            ExitCode = 1;
+        }
+    }
+
+    private static async Task AbortQuietlyAsync(VisitProcessor processor)
+    {
+        try
+        {
+            await processor.AbortAsync();
+        }
+        catch (Exception)
+        {
+            // The consumer itself may be what failed (a client property librdkafka refused); the stream's error says it.
+        }
+    }
+}
