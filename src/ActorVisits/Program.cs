@@ -14,6 +14,7 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
     TailCommand.Create(),
     ProcessCommand.Create(),
     QueryCommand.Create(),
+    ProbeCommand.Create(),
     WatchCommand.Create(),
     DemoCommand.Create(),
     BenchCommand.Create(),
