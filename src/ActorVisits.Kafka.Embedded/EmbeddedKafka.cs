@@ -14,30 +14,50 @@ public sealed class EmbeddedKafka : IKafkaAdmin
 
     private readonly MockCluster _mock;
     private readonly KafkaAdmin _wire;
-    private readonly TcpForwarder? _proxy;
+    private readonly IReadOnlyList<TcpForwarder> _forwarders;
 
-    private EmbeddedKafka(MockCluster mock, TcpForwarder? proxy)
+    private EmbeddedKafka(MockCluster mock, string bootstrapServers, IReadOnlyList<TcpForwarder> forwarders)
     {
         _mock = mock;
-        _proxy = proxy;
-        BootstrapServers = proxy?.Address ?? mock.BootstrapServers;
+        _forwarders = forwarders;
+        BootstrapServers = bootstrapServers;
         _wire = new KafkaAdmin(new ClientConfig { BootstrapServers = BootstrapServers });
     }
 
     /// <summary>
-    /// Starts <paramref name="brokers"/> brokers. With a <paramref name="port"/>, a bootstrap listener on that loopback
-    /// port forwards to the first broker (the mock's own brokers bind random ports; clients learn them from metadata).
+    /// Starts <paramref name="brokers"/> brokers. With a <paramref name="port"/>, a bootstrap listener on that port
+    /// forwards to the first broker (the mock's own brokers bind random loopback ports; clients learn them from
+    /// metadata). With <paramref name="advertiseHost"/> (an address of this machine, e.g. a bridge to network
+    /// namespaces), each broker is also reached through a forwarder on that address and advertises it, so that clients
+    /// in other network namespaces can use the cluster; the bootstrap listener binds it too.
     /// </summary>
-    public static EmbeddedKafka Start(int brokers = 3, int? port = null)
+    public static EmbeddedKafka Start(int brokers = 3, int? port = null, string? advertiseHost = null)
     {
         var mock = new MockCluster(brokers);
+        var forwarders = new List<TcpForwarder>();
         try
         {
-            var proxy = port is { } fixedPort ? TcpForwarder.Start(fixedPort, mock.BootstrapServers.Split(',')[0]) : null;
-            return new EmbeddedKafka(mock, proxy);
+            var brokerAddresses = mock.BootstrapServers.Split(',');
+            var bind = advertiseHost is null ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(advertiseHost);
+            if (advertiseHost is not null)
+            {
+                for (var i = 0; i < brokerAddresses.Length; i++)
+                {
+                    var forwarder = TcpForwarder.Start(bind, 0, brokerAddresses[i]);
+                    forwarders.Add(forwarder);
+                    mock.SetBrokerAddress(i + 1, advertiseHost, forwarder.Port);
+                }
+            }
+            var bootstrap = port is { } fixedPort ? TcpForwarder.Start(bind, fixedPort, brokerAddresses[0]) : null;
+            if (bootstrap is not null)
+                forwarders.Add(bootstrap);
+            var bootstrapServers = bootstrap?.Address ?? (advertiseHost is null ? mock.BootstrapServers : string.Join(",", forwarders.Select(f => f.Address)));
+            return new EmbeddedKafka(mock, bootstrapServers, forwarders);
         }
         catch
         {
+            foreach (var forwarder in forwarders)
+                forwarder.DisposeAsync().AsTask().GetAwaiter().GetResult();
             mock.Dispose();
             throw;
         }
@@ -139,8 +159,8 @@ public sealed class EmbeddedKafka : IKafkaAdmin
     public async ValueTask DisposeAsync()
     {
         await _wire.DisposeAsync();
-        if (_proxy is not null)
-            await _proxy.DisposeAsync();
+        foreach (var forwarder in _forwarders)
+            await forwarder.DisposeAsync();
         _mock.Dispose();
     }
 

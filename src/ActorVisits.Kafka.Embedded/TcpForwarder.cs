@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace ActorVisits.Kafka.Embedded;
 
 /// <summary>
-/// A fixed, well-known bootstrap address for the embedded brokers, which bind random ports: a loopback TCP forwarder to
-/// one broker. Clients only bootstrap through it; metadata then sends them straight to every broker's own port.
+/// A TCP forwarder to one embedded broker: a fixed, well-known bootstrap address for brokers that bind random loopback
+/// ports (clients then go to the addresses metadata names), or a broker's address on another interface, for clients in
+/// other network namespaces (the broker then advertises it).
 /// </summary>
 internal sealed class TcpForwarder : IAsyncDisposable
 {
@@ -18,16 +19,23 @@ internal sealed class TcpForwarder : IAsyncDisposable
     {
         _listener = listener;
         _target = target;
-        Address = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        var local = (IPEndPoint)listener.LocalEndpoint;
+        Port = local.Port;
+        Address = $"{local.Address}:{local.Port}";
         _acceptLoop = AcceptAsync();
     }
 
     public string Address { get; }
 
+    public int Port { get; }
+
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/>; throws <see cref="SocketException"/> when the port is taken.</summary>
-    public static TcpForwarder Start(int port, string brokerAddress)
+    public static TcpForwarder Start(int port, string brokerAddress) => Start(IPAddress.Loopback, port, brokerAddress);
+
+    /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/> (0: any free port); throws <see cref="SocketException"/> when it is taken.</summary>
+    public static TcpForwarder Start(IPAddress address, int port, string brokerAddress)
     {
-        var listener = new TcpListener(IPAddress.Loopback, port);
+        var listener = new TcpListener(address, port);
         listener.Start();
         return new TcpForwarder(listener, IPEndPoint.Parse(brokerAddress));
     }

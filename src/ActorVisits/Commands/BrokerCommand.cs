@@ -30,6 +30,11 @@ internal static class BrokerCommand
                           "Faults: down B | failover B | rtt B <time> | errors <Request> ERROR[*n][,...] | leader <topic> <partition|*> <broker|next> | coordinator <group> B. " +
                           "Example: \"at 10s: failover 2 for 10s; at 30s: errors Fetch REQUEST_TIMED_OUT*5\". docs/reliability.md lists them.",
         };
+        var advertiseHost = new Option<string?>("--advertise-host")
+        {
+            Description = "An address of this machine (e.g. a bridge to network namespaces or containers) where every broker is also reached, " +
+                          "through a forwarder, and which the brokers advertise; the bootstrap port binds it too. Default: loopback only.",
+        };
         var controlPort = new Option<int>("--control-port")
         {
             Description = "Loopback HTTP port taking fault plans while the broker runs (actorvisits faults); 0: none.",
@@ -40,7 +45,7 @@ internal static class BrokerCommand
             "Run an embedded Kafka-protocol cluster (librdkafka's in-memory mock) with the ActorVisits topics, until Ctrl+C. " +
             "Any Kafka client can use it. It keeps about 5 MB per partition and nothing survives the process. Faults can be injected.")
         {
-            brokers, partitions, port, config, faults, controlPort,
+            brokers, partitions, port, config, faults, controlPort, advertiseHost,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,7 +67,12 @@ internal static class BrokerCommand
                 return 2;
             }
             var settings = ProcessorSettings.FromConfig(HostConfig.Load(parse.GetValue(config)));
-            await using var cluster = StartOnPortOrRandom(brokerCount, parse.GetValue(port));
+            if (parse.GetValue(advertiseHost) is { } host && !System.Net.IPAddress.TryParse(host, out _))
+            {
+                Console.Error.WriteLine($"--advertise-host must be an IP address of this machine (got '{host}').");
+                return 2;
+            }
+            await using var cluster = StartOnPortOrRandom(brokerCount, parse.GetValue(port), parse.GetValue(advertiseHost));
             await cluster.EnsureTopicsAsync(Topics.Specs(settings, partitionCount, Math.Min(3, brokerCount)), cancellationToken);
             Console.WriteLine($"Embedded Kafka: {brokerCount} broker(s), topics {string.Join(", ", Topics.Of(settings))} with {partitionCount} partitions each.");
             Console.WriteLine($"bootstrap.servers={cluster.BootstrapServers}");
@@ -133,16 +143,16 @@ internal static class BrokerCommand
         return app;
     }
 
-    private static EmbeddedKafka StartOnPortOrRandom(int brokers, int port)
+    private static EmbeddedKafka StartOnPortOrRandom(int brokers, int port, string? advertiseHost)
     {
         try
         {
-            return EmbeddedKafka.Start(brokers, port);
+            return EmbeddedKafka.Start(brokers, port, advertiseHost);
         }
         catch (SocketException e)
         {
             Console.Error.WriteLine($"Port {port} is not available ({e.SocketErrorCode}); clients must use the brokers' own addresses below.");
-            return EmbeddedKafka.Start(brokers, port: null);
+            return EmbeddedKafka.Start(brokers, port: null, advertiseHost);
         }
     }
 }
