@@ -223,7 +223,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void IdleAdvance(Tick tick)
     {
         var before = _clock.Now;
-        if (_urls.Count == 0 || !_clock.TryIdleAdvance(tick.WallNow))
+        if (_urls.Count == 0 || !tick.HandledToTheEnd || !_clock.TryIdleAdvance(tick.WallNow))
         {
             Sender.Tell(Updated.Nothing);
             return;

@@ -31,8 +31,12 @@ public static class WindowsProtocol
         public static ReplayDone Instance { get; } = new();
     }
 
-    /// <summary>Wall-clock tick: an idle, live partition moves its stream time to <paramref name="WallNow"/>.</summary>
-    public sealed record Tick(DateTimeOffset WallNow);
+    /// <summary>
+    /// Wall-clock tick: an idle, live partition moves its stream time to <paramref name="WallNow"/>. Idle means
+    /// <paramref name="HandledToTheEnd"/> too: every record its log held, by a fresh answer of its leader, was handed to
+    /// this actor already; a partition whose records are only delayed (brokers unreachable, backpressure) keeps its time.
+    /// </summary>
+    public sealed record Tick(DateTimeOffset WallNow, bool HandledToTheEnd = true);
 
     /// <summary>
     /// Stop after answering every request received before this one (a poison pill would stop a partition actor while

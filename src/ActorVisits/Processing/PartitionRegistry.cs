@@ -24,7 +24,7 @@ internal sealed class PartitionRegistry(
     private readonly Dictionary<TopicPartition, Task> _lastStopped = [];
 
     /// <summary>The partition's actor for <paramref name="epoch"/>; a new one rebuilds from before <paramref name="firstOffset"/>, the offset the assignment resumed at.</summary>
-    public PartitionHandle For(TopicPartition partition, long epoch, long firstOffset)
+    public PartitionHandle For(TopicPartition partition, long epoch, long firstOffset, DateTimeOffset now)
     {
         if (_partitions.TryGetValue(partition, out var current) && current.Epoch == epoch)
             return current;
@@ -37,7 +37,7 @@ internal sealed class PartitionRegistry(
             ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
             : Task.CompletedTask;
         local.Register(partition.Partition.Value, actor);
-        return _partitions[partition] = new PartitionHandle(partition, epoch, generationOf(partition, epoch), acknowledgedThrough, actor, ready, cancel);
+        return _partitions[partition] = new PartitionHandle(partition, epoch, generationOf(partition, epoch), acknowledgedThrough, actor, ready, cancel, firstOffset, now);
     }
 
     /// <summary>The partition actors now, one per partition (a snapshot, safe to read from any thread).</summary>
@@ -96,7 +96,8 @@ internal sealed class PartitionRegistry(
 /// <see cref="Generation"/> is the consumer group generation of the assignment, which its updates carry.
 /// </summary>
 internal sealed class PartitionHandle(
-    TopicPartition partition, long epoch, int generation, Func<TopicPartition, long> acknowledgedThrough, IActorRef actor, Task ready, CancellationTokenSource cancelRebuild)
+    TopicPartition partition, long epoch, int generation, Func<TopicPartition, long> acknowledgedThrough, IActorRef actor, Task ready, CancellationTokenSource cancelRebuild,
+    long firstOffset, DateTimeOffset assignedAt)
 {
     public TopicPartition Partition { get; } = partition;
 
@@ -118,6 +119,19 @@ internal sealed class PartitionHandle(
     public IActorRef Actor { get; } = actor;
 
     public Task Ready { get; } = ready;
+
+    /// <summary>The offset after the last record handed to processing (whatever became of it), or the one the assignment resumed at.</summary>
+    public long NextOffset { get; private set; } = firstOffset;
+
+    /// <summary>When the last record was read, or when the partition was assigned: idle-advance waits for a quiet partition.</summary>
+    public DateTimeOffset LastRecordAt { get; private set; } = assignedAt;
+
+    /// <summary>Records that the record at <paramref name="offset"/>, read at <paramref name="readAt"/>, was handed to processing.</summary>
+    public void Read(long offset, DateTimeOffset readAt)
+    {
+        NextOffset = Math.Max(NextOffset, offset + 1);
+        LastRecordAt = readAt;
+    }
 
     /// <summary>Cancels the rebuild and stops the actor; completes once it has stopped (or after <paramref name="timeout"/>).</summary>
     public Task Stop(TimeSpan timeout)

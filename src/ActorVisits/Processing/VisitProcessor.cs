@@ -27,6 +27,7 @@ public sealed class VisitProcessor
     private readonly ProcessorSettings _settings;
     private readonly TimeProvider _clock;
     private readonly PartitionRegistry _partitions;
+    private readonly PartitionEnds _ends;
 
     /// <summary>
     /// Where a partition without a committed offset starts, if known before its first record: offset 0, at or before
@@ -45,6 +46,7 @@ public sealed class VisitProcessor
             (partition, epoch) => Control.TryGetAssignment(partition, out var assignment) && assignment.Epoch == epoch ? assignment.Generation : -1,
             partition => _producedThrough.GetValueOrDefault(partition, -1));
         Queries = new UrlQueries(kafka, settings, local, sharded);
+        _ends = new PartitionEnds(kafka, clock);
     }
 
     public ProcessorMetrics Metrics { get; } = new();
@@ -165,6 +167,7 @@ public sealed class VisitProcessor
         {
             processor._partitions.StopAll();
             processor.Queries.Dispose();
+            processor._ends.Dispose();
         }, TaskScheduler.Default);
         return processor;
     }
@@ -199,7 +202,8 @@ public sealed class VisitProcessor
             PartitionHandle? partition = null;
             try
             {
-                partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value);
+                partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value, readAt);
+                partition.Read(record.Offset.Value, readAt);
                 if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, out var visit, out var rejection))
                 {
                     if (!partition.ProducedAlready(record.Offset.Value))
@@ -268,10 +272,12 @@ public sealed class VisitProcessor
         foreach (var partition in assigned)
         {
             if ((partition.CommittedOffset ?? _startWithoutCommit) is { } resumeAt)
-                _partitions.For(partition.Partition, partition.Epoch, resumeAt);
+                _partitions.For(partition.Partition, partition.Epoch, resumeAt, now);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
-        var answers = await Task.WhenAll(partitions.Select(p => p.Actor.Ask<Updated>(new Tick(now), _settings.AskTimeout)));
+        _ends.Refresh(partitions.Where(p => now - p.LastRecordAt >= _settings.IdleAdvance).Select(p => p.Partition).ToList());
+        var answers = await Task.WhenAll(partitions.Select(p =>
+            p.Actor.Ask<Updated>(new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)), _settings.AskTimeout)));
         var outputs = new Outputs(this, new Handled([]));
         foreach (var (partition, answer) in partitions.Zip(answers))
             outputs.AddUpdates(answer, partition);
