@@ -35,5 +35,16 @@ public sealed class PartitionOwners(ActorSystem system)
         return answer is GetSuccess success && success.Get(Key).TryGetValue(Name(partition), out var owner) ? owner : null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="owner"/> names a member that is up and reachable now: a node downed or cut off may still
+    /// be recorded as an owner until its partitions are claimed again, and asking its shard would only time out.
+    /// </summary>
+    public bool IsLiveMember(string owner)
+    {
+        var state = _cluster.State;
+        return state.Members.Any(m => m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp && UrlSharding.NodeName(m.UniqueAddress) == owner)
+               && !state.Unreachable.Any(m => UrlSharding.NodeName(m.UniqueAddress) == owner);
+    }
+
     private static string Name(int partition) => partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

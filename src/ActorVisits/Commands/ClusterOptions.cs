@@ -72,7 +72,11 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
                 ?? Port("ACTORVISITS_HTTP_PORT", Environment("ACTORVISITS_HTTP_PORT"), zeroMeansNone: true)
                 ?? settings.HttpPort,
             Environment("ACTORVISITS_CLUSTER_BIND_HOSTNAME") ?? settings.BindHostname,
-            parse.GetValue(_httpBind) ?? Environment("ACTORVISITS_HTTP_BIND") ?? settings.HttpBind);
+            parse.GetValue(_httpBind) ?? Environment("ACTORVISITS_HTTP_BIND") ?? settings.HttpBind)
+        {
+            AskTimeout = settings.AskTimeout,
+            JoinTimeout = settings.JoinTimeout,
+        };
     }
 
     private string? Environment(string name) => _environment.Get(name);

@@ -13,6 +13,19 @@ public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IR
     public const string Section = "actorvisits.cluster";
     public const string HttpSection = "actorvisits.http";
 
+    /// <summary>
+    /// On a cluster node, the longest wait for a partition's URL entities to answer (instead of the processor's
+    /// ask-timeout): a shard's home comes from the shard coordinator, so when the coordinator's node is lost the answer
+    /// waits until the split brain resolver has downed it and the coordinator moved.
+    /// </summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The longest a cluster node may stay short of Up before it exits to be restarted: a first seed restarted while
+    /// cut off starts a cluster of its own that never merges with the others.
+    /// </summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The actor system's name, part of every node address: nodes of one cluster share it.</summary>
     public const string SystemName = "actorvisits";
 
@@ -27,7 +40,11 @@ public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IR
             cluster.StringList("seed-nodes"),
             http.Port("port", zeroMeansNone: true),
             cluster.OptionalString("bind-hostname") ?? "",
-            http.String("bind"));
+            http.String("bind"))
+        {
+            AskTimeout = cluster.PositiveDuration("ask-timeout"),
+            JoinTimeout = cluster.PositiveDuration("join-timeout"),
+        };
     }
 
     /// <summary>A seed given as host:port, or already as an Akka address.</summary>

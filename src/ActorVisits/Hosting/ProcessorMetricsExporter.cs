@@ -31,6 +31,7 @@ public sealed class ProcessorMetricsExporter
     private readonly Gauge _assigned;
     private readonly Gauge _rebuilding;
     private readonly Gauge _clusterMembers;
+    private readonly Gauge _unreachable;
     private readonly Gauge _ready;
     private readonly Histogram _latency;
     private readonly Histogram _rebuild;
@@ -55,6 +56,7 @@ public sealed class ProcessorMetricsExporter
         _assigned = metrics.CreateGauge("actorvisits_assigned_partitions", "Input partitions assigned to this process.");
         _rebuilding = metrics.CreateGauge("actorvisits_rebuilding_partitions", "Assigned partitions whose windows are still being rebuilt.");
         _clusterMembers = metrics.CreateGauge("actorvisits_cluster_members", "Members of the Akka cluster as this node sees them, by status (0 when not clustered).", "status");
+        _unreachable = metrics.CreateGauge("actorvisits_cluster_unreachable_members", "Members this node's failure detector (or another's, through gossip) finds unreachable; the split brain resolver downs them once the membership is stable.");
         _ready = metrics.CreateGauge("actorvisits_ready", "1 when the processor is ready (/healthz/ready), else 0.");
         _latency = metrics.CreateHistogram("actorvisits_visit_to_ack_latency_seconds",
             "From a visit's record timestamp (its production) to the acknowledgement of every update it caused.", new HistogramConfiguration { Buckets = LatencyBuckets });
@@ -73,9 +75,10 @@ public sealed class ProcessorMetricsExporter
     {
         if (system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
         {
-            var members = Akka.Cluster.Cluster.Get(system).State.Members;
+            var state = Akka.Cluster.Cluster.Get(system).State;
             foreach (var status in Enum.GetValues<Akka.Cluster.MemberStatus>())
-                _clusterMembers.WithLabels(status.ToString()).Set(members.Count(m => m.Status == status));
+                _clusterMembers.WithLabels(status.ToString()).Set(state.Members.Count(m => m.Status == status));
+            _unreachable.Set(state.Unreachable.Count);
         }
         _urlActors.Set(urlActors.Value);
         if (service.Processor is not { } processor)

@@ -34,7 +34,8 @@ public sealed class ProcessorService(
 
     /// <summary>
     /// 0 for a graceful stop; 3 when a rewind (--from-beginning) was refused because the group has other members; 1
-    /// when the stream failed otherwise, could not drain, or the actor system was terminated under it.
+    /// when the stream failed otherwise, could not drain, the actor system was terminated under it (a downed node), or
+    /// the node did not become an Up cluster member within the cluster's join-timeout.
     /// </summary>
     public int ExitCode { get; private set; }
 
@@ -52,8 +53,17 @@ public sealed class ProcessorService(
         try
         {
             if (options.Cluster.Enabled && !await JoinedAsync(stopping))
+            {
+                if (!stopping.IsCancellationRequested)
+                {
+                    ExitCode = 1;
+                    _ended.TrySetResult();
+                    lifetime.StopApplication();
+                }
                 return;
-            var settings = options.Processor;
+            }
+            // On a cluster, answers may wait for the shard coordinator to move (ClusterSettings.AskTimeout).
+            var settings = options.Cluster.Enabled ? options.Processor with { AskTimeout = options.Cluster.AskTimeout } : options.Processor;
             var processor = VisitProcessor.Start(system, options.Kafka, settings, clustered: options.Cluster.Enabled, urlActors: urlActors);
             _processor = processor;
             Started?.Invoke(processor);
@@ -73,7 +83,13 @@ public sealed class ProcessorService(
                     logger.LogInformation("{Progress}", processor.Metrics);
             }
             ExitCode = 1;
-            if (processor.Error is { } error)
+            if (CoordinatedShutdown.Get(system).ShutdownReason is { } reason)
+            {
+                // The stream may fail first, its actors stopped under it: the reason is the actor system's.
+                logger.LogError("Stopped: the actor system is shutting down under the processor ({Reason}){Downed}", reason.GetType().Name,
+                    reason is CoordinatedShutdown.ClusterDowningReason ? ": the cluster downed this node; exiting for a restart" : "");
+            }
+            else if (processor.Error is { } error)
             {
                 logger.LogError("Stopped on error: {Error}", error.Message);
                 await AbortQuietlyAsync(processor);
@@ -81,7 +97,9 @@ public sealed class ProcessorService(
                     ExitCode = 3;
             }
             else if (terminated.IsCompleted)
-                logger.LogError("Stopped: the actor system terminated under the processor (the cluster downed this node); exiting for a restart.");
+                logger.LogError("Stopped: the actor system terminated under the processor; exiting for a restart.");
+            else
+                await DrainQuietlyAsync(processor);
             _ended.TrySetResult();
             lifetime.StopApplication();
         }
@@ -90,9 +108,13 @@ public sealed class ProcessorService(
         }
     }
 
-    /// <summary>Waits until this node is an Up member; false when stopped first. Says so every 10 s.</summary>
+    /// <summary>
+    /// Waits until this node is an Up member; false when stopped first or when the join-timeout passed first (logged).
+    /// Says so every 10 s.
+    /// </summary>
     private async Task<bool> JoinedAsync(CancellationToken stopping)
     {
+        var deadline = DateTime.UtcNow + options.Cluster.JoinTimeout;
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
         logger.LogInformation("Cluster node {Address}, joining {Seeds}", Akka.Cluster.Cluster.Get(system).SelfAddress, string.Join(", ", options.Cluster.SeedAddresses));
@@ -102,8 +124,17 @@ public sealed class ProcessorService(
             await Task.WhenAny(up.Task, progress.WaitForNextTickAsync(stopping).AsTask());
             if (stopping.IsCancellationRequested)
                 return false;
-            if (!up.Task.IsCompleted)
-                logger.LogWarning("Still joining the cluster; nothing is consumed until this node is up.");
+            if (up.Task.IsCompleted)
+                break;
+            var self = Akka.Cluster.Cluster.Get(system).SelfMember;
+            if (DateTime.UtcNow >= deadline)
+            {
+                logger.LogError("Not an Up cluster member {Seconds:0} s after starting (status {Status}, {Members} member(s) seen): the seed nodes {Seeds} " +
+                                "are unreachable, or this node started a cluster of its own that lacks akka.cluster.min-nr-of-members. Exiting to be restarted and try again.",
+                    options.Cluster.JoinTimeout.TotalSeconds, self.Status, Akka.Cluster.Cluster.Get(system).State.Members.Count, string.Join(", ", options.Cluster.SeedNodes));
+                return false;
+            }
+            logger.LogWarning("Still joining the cluster (status {Status}); nothing is consumed until this node is up.", self.Status);
         }
         logger.LogInformation("This node is up in the cluster");
         return true;
@@ -132,6 +163,25 @@ public sealed class ProcessorService(
         {
             logger.LogError("Stopped on error: {Error}", e.GetBaseException().Message);
             ExitCode = 1;
+        }
+    }
+
+    /// <summary>Commits what was processed before leaving (a split cluster): what is not committed is only read again.</summary>
+    private async Task DrainQuietlyAsync(VisitProcessor processor)
+    {
+        var drained = processor.DrainAndStopAsync();
+        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, CancellationToken.None)) != drained)
+        {
+            logger.LogError("Could not drain within {Seconds:0} s; uncommitted visits will be read again.", DrainTimeout.TotalSeconds);
+            return;
+        }
+        try
+        {
+            await drained;
+        }
+        catch (Exception e)
+        {
+            logger.LogError("Stopped on error: {Error}", e.GetBaseException().Message);
         }
     }
 

@@ -20,6 +20,9 @@ public sealed class UrlQueries : IDisposable
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromMinutes(1);
 
+    /// <summary>A query answers "ask again" within this, rather than hold an HTTP request while a shard moves.</summary>
+    private static readonly TimeSpan LongestQuery = TimeSpan.FromSeconds(10);
+
     private readonly IAdminClient _admin;
     private readonly string _topic;
     private readonly TimeSpan _timeout;
@@ -32,7 +35,7 @@ public sealed class UrlQueries : IDisposable
         var config = kafka.Client();
         _admin = new AdminClientBuilder(config).SetLogHandler(KafkaLog.For(config)).Build();
         _topic = settings.CountingTopic;
-        _timeout = settings.AskTimeout;
+        _timeout = settings.AskTimeout < LongestQuery ? settings.AskTimeout : LongestQuery;
         _local = local;
         _sharded = sharded;
     }
@@ -44,9 +47,12 @@ public sealed class UrlQueries : IDisposable
         var partition = KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(url), partitions);
         if (_sharded is not null)
         {
-            return await _sharded.Owners.OwnerOfAsync(partition) is { } owner
-                ? await _sharded.Region.Ask<UrlCounts>(UrlSharding.Query(url, partition, UrlSharding.ShardOf(partition, owner)), _timeout, cancel)
-                : UrlCounts.NotAvailable(url, $"no node has claimed partition {partition} yet");
+            var owner = await _sharded.Owners.OwnerOfAsync(partition);
+            if (owner is null)
+                return UrlCounts.NotAvailable(url, $"no node has claimed partition {partition} yet");
+            if (!_sharded.Owners.IsLiveMember(owner))
+                return UrlCounts.NotAvailable(url, $"partition {partition}'s node {owner} is unreachable or gone; the partition is being taken over");
+            return await _sharded.Region.Ask<UrlCounts>(UrlSharding.Query(url, partition, UrlSharding.ShardOf(partition, owner)), _timeout, cancel);
         }
         return _local.TryGet(partition, out var actor)
             ? await actor.Ask<UrlCounts>(new QueryUrl(url, partition), _timeout, cancel)

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using ActorVisits.Entities.Windows;
 using ActorVisits.Tests.Support;
 
 namespace ActorVisits.Tests.Cluster;
@@ -37,17 +34,17 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
             await Eventually.HoldsAsync(() => nodes.All(n => !n.HasExited) && run.Lag() == 0 && CountingLag(run, repartition) == 0,
                 TimeSpan.FromSeconds(60), "the cluster processed every visit");
             FinalCounts.AssertEqualRecount(kafka, run, input, partitionOf);
-            var expected = LastOutputs(run);
+            var expected = NodeQueries.LastOutputs(run);
             var urls = partitionOf.Keys.Order(StringComparer.Ordinal).ToList();
 
             foreach (var httpPort in ports[3..])
-                await AssertAnswersAsync(http, httpPort, urls, expected, run.Settings.Windows);
+                await NodeQueries.AssertAnswersAsync(http, $"http://127.0.0.1:{httpPort}", urls, expected, run.Settings.Windows, TimeSpan.FromSeconds(60));
             Assert.Contains($"{expected[(urls[0], "5mn")],10}", await QueryCommandAsync(urls[0], ports[4]));
 
             nodes[0].Signal("KILL");
             await Eventually.CompletesAsync(nodes[0].WaitForExitAsync(), TimeSpan.FromSeconds(10), "the first node was killed");
             foreach (var httpPort in ports[4..])
-                await AssertAnswersAsync(http, httpPort, urls, expected, run.Settings.Windows);
+                await NodeQueries.AssertAnswersAsync(http, $"http://127.0.0.1:{httpPort}", urls, expected, run.Settings.Windows, TimeSpan.FromSeconds(60));
             Assert.True(nodes.Skip(1).All(n => !n.HasExited), "the other nodes still run");
             Assert.Equal(0, run.Lag() + CountingLag(run, repartition));
 
@@ -74,49 +71,8 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
         }
     }
 
-    /// <summary>Every URL's counts from the node at <paramref name="httpPort"/> equal the last updates of the output topics (0 without any).</summary>
-    private static Task AssertAnswersAsync(HttpClient http, int httpPort, List<string> urls, Dictionary<(string Url, string Window), int> expected, WindowSet windows)
-    {
-        var mismatch = "";
-        return Eventually.HoldsAsync(() =>
-        {
-            foreach (var url in urls)
-            {
-                var response = http.GetAsync($"http://127.0.0.1:{httpPort}/urls?url={Uri.EscapeDataString(url)}").GetAwaiter().GetResult();
-                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
-                {
-                    mismatch = $"{url}: 503 {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}";
-                    return false;
-                }
-                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
-                var answer = response.Content.ReadFromJsonAsync<CountsAnswer>().GetAwaiter().GetResult()!;
-                Assert.Equal(url, answer.Url);
-                foreach (var window in windows.Windows)
-                {
-                    var count = answer.Windows.Single(w => w.Window == window.Name).Count;
-                    Assert.Equal(expected.GetValueOrDefault((url, window.Name)), count);
-                }
-            }
-            return true;
-        }, TimeSpan.FromSeconds(60), () => $"node on HTTP port {httpPort} answers every URL: {mismatch}");
-    }
-
     private long CountingLag(ProcessorRun run, string repartitionTopic) =>
         kafka.Broker.DescribeGroupOffsetsAsync($"{run.Settings.GroupId}.by-url", repartitionTopic, CancellationToken.None).GetAwaiter().GetResult().Sum(p => p.Lag);
-
-    private static Dictionary<(string Url, string Window), int> LastOutputs(ProcessorRun run)
-    {
-        var last = new Dictionary<(string Url, string Window), int>();
-        foreach (var window in run.Settings.Windows.Windows)
-        {
-            foreach (var record in TestRecords.ReadAll(run.Kafka.Client, window.Topic, TimeSpan.FromSeconds(60)).OrderBy(r => r.Offset.Value))
-            {
-                Assert.True(WindowUpdateJson.TryParse(record.Message.Value, out var url, out _, out var count, out _));
-                last[(url, window.Name)] = count;
-            }
-        }
-        return last;
-    }
 
     /// <summary>The `actorvisits query` command against the node at <paramref name="httpPort"/>; its standard output.</summary>
     private static async Task<string> QueryCommandAsync(string url, int httpPort)
@@ -134,8 +90,4 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
         Assert.True(query.ExitCode == 0, await errors);
         return await output;
     }
-
-    private sealed record CountsAnswer(string Url, List<WindowAnswer> Windows);
-
-    private sealed record WindowAnswer(string Window, int Count);
 }

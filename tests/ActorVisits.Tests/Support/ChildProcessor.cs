@@ -89,9 +89,26 @@ public sealed class ChildProcessor : IDisposable
     /// </summary>
     public static ChildProcessor Start(ProcessorRun run, string[] arguments, string extraConfig = "")
     {
-        var config = Path.Combine(Path.GetTempPath(), $"actorvisits-{Guid.NewGuid():N}.conf");
+        var config = WriteConfig(ConfigOf(run, extraConfig));
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Program, "process", "-b", run.Kafka.Broker.BootstrapServers, "--config", config },
+        };
+        if (!arguments.Contains("--http-port"))
+            arguments = [.. arguments, "--http-port", "0"];
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return Launch(start, config);
+    }
+
+    /// <summary>The actorvisits program, built next to the tests.</summary>
+    public static string Program => Path.Combine(AppContext.BaseDirectory, "actorvisits.dll");
+
+    /// <summary>HOCON naming <paramref name="run"/>'s group and topics, then <paramref name="extraConfig"/>.</summary>
+    public static string ConfigOf(ProcessorRun run, string extraConfig = "")
+    {
         var windows = string.Join("\n", run.Settings.Windows.Windows.Select(w => $"{w.Name} {{ length = {w.Seconds}s, topic = \"{w.Topic}\" }}"));
-        File.WriteAllText(config, $$"""
+        return $$"""
             actorvisits.processor {
               group-id = "{{run.Settings.GroupId}}"
               input-topic = "{{run.Settings.InputTopic}}"
@@ -100,20 +117,30 @@ public sealed class ChildProcessor : IDisposable
               windows { {{windows}} }
             }
             {{extraConfig}}
-            """);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "actorvisits.dll"), "process", "-b", run.Kafka.Broker.BootstrapServers, "--config", config },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        // The child is configured by the test alone, whatever ACTORVISITS_* variables the caller has set.
+            """;
+    }
+
+    /// <summary>A temporary file holding <paramref name="hocon"/>, removed with the child that reads it.</summary>
+    public static string WriteConfig(string hocon)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"actorvisits-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(config, hocon);
+        return config;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="start"/> (the program, possibly through a launcher such as <c>ip netns exec</c>) with its
+    /// output captured and without the caller's ACTORVISITS_* variables: the child is configured by the test alone.
+    /// <paramref name="config"/> is deleted with the child.
+    /// </summary>
+    public static ChildProcessor Launch(ProcessStartInfo start, string config, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ACTORVISITS_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(name);
-        if (!arguments.Contains("--http-port"))
-            arguments = [.. arguments, "--http-port", "0"];
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         return new ChildProcessor(Process.Start(start)!, config);
     }
 
@@ -134,6 +161,20 @@ public sealed class ChildProcessor : IDisposable
     }
 
     public Task WaitForExitAsync() => _process.WaitForExitAsync();
+
+    /// <summary>Kills the child (and what it started) if it still runs, keeping its output readable.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+    }
 
     /// <summary>Kills the child if it still runs; a second call does nothing.</summary>
     public void Dispose()

@@ -8,6 +8,10 @@ namespace ActorVisits.Tests.Support;
 public sealed class EmbeddedKafkaFixture : IAsyncLifetime
 {
     private int _sequence;
+    private string? _advertiseHost;
+
+    /// <summary>A cluster whose brokers advertise <paramref name="host"/> (a bridge to network namespaces), not loopback.</summary>
+    public static EmbeddedKafkaFixture Advertising(string? host) => new() { _advertiseHost = host };
 
     public EmbeddedKafka Broker { get; private set; } = null!;
 
@@ -15,7 +19,9 @@ public sealed class EmbeddedKafkaFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Broker = EmbeddedKafka.Start(brokers: 3);
+        // With an address to advertise (a bridge to network namespaces), a bootstrap port on it too, for clients that
+        // name one broker as compose's do (kafka:PORT).
+        Broker = _advertiseHost is null ? EmbeddedKafka.Start(brokers: 3) : EmbeddedKafka.Start(brokers: 3, port: 0, _advertiseHost);
         return Task.CompletedTask;
     }
 

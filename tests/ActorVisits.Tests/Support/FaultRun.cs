@@ -34,10 +34,13 @@ public sealed class FaultRun : IAsyncDisposable
     /// <summary>The largest peak resident memory of any child so far.</summary>
     public long PeakResidentBytes => Interlocked.Read(ref _peakResidentBytes);
 
-    /// <summary>A 3-broker cluster with the run's topics, and <paramref name="count"/> records of input to produce.</summary>
-    public static async Task<FaultRun> CreateAsync(int partitions, int seed, int count, int urls = 40)
+    /// <summary>
+    /// A 3-broker cluster with the run's topics, and <paramref name="count"/> records of input to produce; the brokers
+    /// advertise <paramref name="advertiseHost"/> when given (see <see cref="EmbeddedKafka.Start"/>).
+    /// </summary>
+    public static async Task<FaultRun> CreateAsync(int partitions, int seed, int count, int urls = 40, string? advertiseHost = null)
     {
-        var kafka = new EmbeddedKafkaFixture();
+        var kafka = EmbeddedKafkaFixture.Advertising(advertiseHost);
         await kafka.InitializeAsync();
         var run = await ProcessorRun.CreateAsync(kafka, partitions);
         return new FaultRun(kafka, run, InputStream.Generate(seed, count, urls));

@@ -68,6 +68,24 @@ public static class FinalCounts
         return (duplicates, all);
     }
 
+    /// <summary>
+    /// Updates produced more than once agree: the same URL, window, input partition, input offset and window end always
+    /// carry the same count. Two nodes counting one partition at once from different states (a shard running twice)
+    /// would produce different counts for the same key.
+    /// </summary>
+    public static void AssertDuplicatesAgree(EmbeddedKafkaFixture kafka, ProcessorRun run)
+    {
+        foreach (var window in run.Settings.Windows.Windows)
+        {
+            var disagreeing = Read(kafka, window.Topic)
+                .GroupBy(u => (u.Url, u.InputPartition, u.Version.InputOffset, u.Version.WindowEnd))
+                .Where(g => g.Select(u => u.Count).Distinct().Count() > 1)
+                .Select(g => $"{g.Key.Url} p{g.Key.InputPartition}@{g.Key.InputOffset}: {string.Join("/", g.Select(u => $"{u.Count} (generation {u.Version.Generation})"))}")
+                .Take(5).ToList();
+            Assert.True(disagreeing.Count == 0, $"{window.Name}: updates of the same input record disagree: {string.Join("; ", disagreeing)}");
+        }
+    }
+
     /// <summary>One update record of a window topic.</summary>
     public sealed record Update(string Url, int Count, UpdateVersion Version, int InputPartition, long Offset);
 
