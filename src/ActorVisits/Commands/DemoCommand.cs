@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ActorVisits.Configuration;
+using ActorVisits.Dashboard;
+using ActorVisits.Entities.Windows;
 using ActorVisits.Generation;
 using ActorVisits.Hosting;
 using ActorVisits.Kafka.Embedded;
@@ -60,24 +62,24 @@ internal static class DemoCommand
             LogOptions.Default with { Level = LogLevel.Warning }, "demo");
         await using var host = await StartHostAsync(options);
         var service = host.Services.GetRequiredService<ProcessorService>();
-        Console.WriteLine($"Embedded Kafka at {cluster.BootstrapServers}; producing {rate} visits/s to '{settings.InputTopic}' and counting them. " +
-                          $"HTTP: {string.Join(", ", host.Urls)} (/urls/{{url}}, /healthz/ready, /metrics). Ctrl+C stops.");
+        var http = host.Urls.First().TrimEnd('/');
+        Console.WriteLine($"Embedded Kafka at {cluster.BootstrapServers}; producing {rate} visits/s to '{settings.InputTopic}' and counting them. Ctrl+C stops.");
+        Console.WriteLine($"Dashboard: {http}/   (also {http}/urls/{{url}}, /api/top?window=30s, /healthz/ready, /metrics)");
 
-        var counts = new LatestCounts();
-        var watcher = OutputWatcher.RunAsync(kafka.Client(), settings.Windows.Windows.Select(w => w.Topic).ToList(), counts, stopping);
+        // The terminal view shows what the dashboard shows: the latest updates read from the window topics.
+        var board = host.Services.GetRequiredService<TrendBoard>();
         var generator = VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
             new GeneratorOptions(settings.InputTopic, rate, null, null, 200, null), null, stopping);
 
         var windows = settings.Windows.Windows;
         await LiveView.RunAsync(
             () => new Rows(
-                new Columns(windows.Select(w => LiveView.TopTable($"last {w.Name}", counts.Top(w.Name, top), w.Seconds))),
+                new Columns(windows.Select(w => LiveView.TopTable($"last {w.Name}", Top(board, w, top), w.Seconds))),
                 new Markup(Markup.Escape(service.Processor?.Metrics.ToString() ?? "starting"))),
-            () => string.Join(" | ", windows.Select(w => $"{w.Name}: " + string.Join(", ", counts.Top(w.Name, 3).Select(u => $"{u.Url}={u.Count}")))),
+            () => string.Join(" | ", windows.Select(w => $"{w.Name}: " + string.Join(", ", Top(board, w, 3).Select(u => $"{u.Url}={u.Count}")))),
             stopping);
 
         var produced = await generator;
-        await watcher;
         // Let the processor count what the generator got acknowledged before draining, so that the totals agree.
         var catchUpDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (service.Processor is { } processor && processor.Metrics.Visits + processor.Metrics.Late < produced.Acknowledged && DateTime.UtcNow < catchUpDeadline)
@@ -87,6 +89,9 @@ internal static class DemoCommand
                           (exitCode == 0 ? $"offsets committed for group '{GroupId}'." : "the processor did not drain in time."));
         return exitCode;
     }
+
+    private static IReadOnlyList<(string Url, int Count)> Top(TrendBoard board, WindowSpec window, int n) =>
+        board.Top(window, n).Select(r => (r.Url, r.Count)).ToList();
 
     /// <summary>Starts the host on the wanted loopback port, or on any free one when that is taken.</summary>
     private static async Task<Microsoft.AspNetCore.Builder.WebApplication> StartHostAsync(ProcessorHostOptions options)

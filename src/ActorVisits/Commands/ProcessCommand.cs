@@ -80,7 +80,7 @@ internal static class ProcessCommand
                 throw new InvalidConfigurationException($"Cannot listen for HTTP: {e.Message}; --http-port picks another port (0: any free one).", e);
             }
             host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorVisits.Http")
-                .LogInformation("HTTP on {Urls}: GET /urls/{{url}}, /healthz/live, /healthz/ready, /metrics", string.Join(", ", host.Urls));
+                .LogInformation("HTTP on {Urls}: the dashboard at /, GET /urls/{{url}}, /api/top, /healthz/live, /healthz/ready, /metrics", string.Join(", ", host.Urls));
         }
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await Task.WhenAny(Task.Delay(Timeout.Infinite, stopping).ContinueWith(_ => { }, TaskScheduler.Default), processor.Ended,

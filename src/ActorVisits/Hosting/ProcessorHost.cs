@@ -1,8 +1,10 @@
 using System.Text.Json;
 using ActorVisits.Actors;
 using ActorVisits.Configuration;
+using ActorVisits.Dashboard;
 using ActorVisits.Http;
 using ActorVisits.Kafka;
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
@@ -38,6 +40,7 @@ public static class ProcessorHost
         builder.Services.AddSingleton<ProcessorService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ProcessorService>());
         builder.Services.AddSingleton<ProcessorMetricsExporter>();
+        builder.Services.AddDashboard(options);
         builder.Services.AddHealthChecks()
             .AddCheck<ProcessorLiveness>("processor-live", tags: [ProcessorLiveness.Tag])
             .AddCheck<ProcessorReadiness>("processor-ready", tags: [ProcessorReadiness.Tag]);
@@ -50,6 +53,7 @@ public static class ProcessorHost
         app.MapHealthChecks("/healthz/live", Checks(ProcessorLiveness.Tag));
         app.MapHealthChecks("/healthz/ready", Checks(ProcessorReadiness.Tag));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ProcessorMetricsExporter>().Registry);
+        app.MapDashboard();
         return app;
     }
 
@@ -64,7 +68,10 @@ public static class ProcessorHost
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithActorSystemLivenessCheck(tags: [ProcessorLiveness.Tag]);
+                .WithActorSystemLivenessCheck(tags: [ProcessorLiveness.Tag])
+                // Other nodes' dashboards ask this node what it is doing.
+                .WithActors((system, _, resolver) =>
+                    system.ActorOf(Props.Create(() => new NodeStatusActor(resolver.GetService<LocalNodeStatus>())), NodeStatusActor.Name));
             if (!options.Cluster.Enabled)
                 return;
             var cluster = options.Cluster;
@@ -78,6 +85,19 @@ public static class ProcessorHost
                 .WithClustering(new ClusterOptions { SeedNodes = cluster.SeedAddresses.ToArray() })
                 .WithAkkaClusterReadinessCheck(tags: [ProcessorReadiness.Tag]);
         });
+
+    /// <summary>The dashboard: the board of trends read from the window topics, this node's status, the picture pushed every second.</summary>
+    private static IServiceCollection AddDashboard(this IServiceCollection services, ProcessorHostOptions options)
+    {
+        services.AddSingleton(new TrendBoard(options.Processor.Windows));
+        services.AddSingleton(options.Kafka);
+        services.AddHostedService<TrendFeed>();
+        services.AddSingleton(provider => new LocalNodeStatus(provider.GetRequiredService<ProcessorService>(),
+            options.Cluster.Enabled ? $"{options.Cluster.Hostname}:{options.Cluster.Port}" : System.Net.Dns.GetHostName()));
+        services.AddSingleton<DashboardFeed>();
+        services.AddHostedService(provider => provider.GetRequiredService<DashboardFeed>());
+        return services;
+    }
 
     /// <summary>Akka's level: the lower of akka.loglevel and the pipeline's, so that --log-level debug shows Akka's debug too.</summary>
     private static AkkaLogLevel AkkaLevel(LogLevel level, string configured)

@@ -1,0 +1,99 @@
+using ActorVisits.Entities.Windows;
+using ActorVisits.Kafka;
+using ActorVisits.Kafka.Settings;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorVisits.Dashboard;
+
+/// <summary>
+/// Reads every window topic into the <see cref="TrendBoard"/>: all their partitions, assigned without a consumer group
+/// (a viewer commits nothing and joins no group), from the records written within the longest window (plus a minute)
+/// before it started; older updates describe windows that have decayed since. Waits for topics that do not exist yet.
+/// </summary>
+public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<TrendFeed> logger) : BackgroundService
+{
+    private static readonly TimeSpan Retry = TimeSpan.FromSeconds(2);
+
+    protected override Task ExecuteAsync(CancellationToken stopping) =>
+        Task.Factory.StartNew(() => Run(stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task Run(CancellationToken stopping)
+    {
+        var client = kafka.Client();
+        var config = new ConsumerConfig(new Dictionary<string, string>(client))
+        {
+            // Never used to join or commit: partitions are assigned by hand. librdkafka wants one all the same.
+            GroupId = "actorvisits-dashboard",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Latest,
+        };
+        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
+        var topics = board.Windows.Select(w => w.Topic).ToList();
+        var since = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(board.Windows.Max(w => w.Seconds)) - TimeSpan.FromMinutes(1);
+        var assigned = await AssignAsync(consumer, client, topics, since, stopping);
+        if (assigned is null)
+            return;
+        logger.LogInformation("Dashboard reading {Topics} ({Partitions} partitions) from {Since:O}", string.Join(", ", topics), assigned.Count, since);
+        while (!stopping.IsCancellationRequested)
+        {
+            ConsumeResult<Ignore, byte[]>? record;
+            try
+            {
+                record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                continue;
+            }
+            if (record?.Message?.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
+                board.Apply(window, url, count, windowEnd, DateTimeOffset.UtcNow);
+        }
+        consumer.Close();
+    }
+
+    /// <summary>Assigns every partition of <paramref name="topics"/> at the first offset written since <paramref name="since"/>; null when stopped first.</summary>
+    private async Task<List<TopicPartitionOffset>?> AssignAsync(IConsumer<Ignore, byte[]> consumer, ClientConfig client, IReadOnlyList<string> topics,
+        DateTimeOffset since, CancellationToken stopping)
+    {
+        using var admin = new AdminClientBuilder(client).SetLogHandler(KafkaLog.For(client)).Build();
+        var warned = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var partitions = topics.SelectMany(topic => admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics
+                        .Where(t => t.Topic == topic && !t.Error.IsError)
+                        .SelectMany(t => t.Partitions.Select(p => new TopicPartition(topic, p.PartitionId))))
+                    .ToList();
+                if (partitions.Select(p => p.Topic).Distinct().Count() == topics.Count)
+                {
+                    var at = new Timestamp(since.UtcDateTime);
+                    var offsets = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, at)), TimeSpan.FromSeconds(10))
+                        // No record since then: from the end.
+                        .Select(o => o.Offset == Offset.End || o.Offset.IsSpecial ? new TopicPartitionOffset(o.TopicPartition, Offset.End) : o)
+                        .ToList();
+                    consumer.Assign(offsets);
+                    return offsets;
+                }
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal)
+            {
+                if (!warned)
+                    logger.LogWarning("Dashboard waiting for the window topics {Topics}: {Error}", string.Join(", ", topics), e.Error.Reason);
+                warned = true;
+            }
+            try
+            {
+                await Task.Delay(Retry, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+}
