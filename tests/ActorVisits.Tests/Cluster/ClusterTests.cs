@@ -40,6 +40,7 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
             foreach (var httpPort in ports[3..])
                 await NodeQueries.AssertAnswersAsync(http, $"http://127.0.0.1:{httpPort}", urls, expected, run.Settings.Windows, TimeSpan.FromSeconds(60));
             Assert.Contains($"{expected[(urls[0], "5mn")],10}", await QueryCommandAsync(urls[0], ports[4]));
+            await AssertDashboardsShowTheWholeClusterAsync(http, ports[3..], expected);
 
             nodes[0].Signal("KILL");
             await Eventually.CompletesAsync(nodes[0].WaitForExitAsync(), TimeSpan.FromSeconds(10), "the first node was killed");
@@ -68,6 +69,32 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
         {
             foreach (var node in nodes)
                 node.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Every node's dashboard API gives the whole cluster's top URLs (the last updates of the window topics, whoever
+    /// produced them), and its pipeline lists the three nodes and every partition, each owned by one of them.
+    /// </summary>
+    private static async Task AssertDashboardsShowTheWholeClusterAsync(HttpClient http, IEnumerable<int> httpPorts, Dictionary<(string Url, string Window), int> expected)
+    {
+        var wanted = expected.Where(e => e.Key.Window == "5mn" && e.Value > 0)
+            .OrderByDescending(e => e.Value).ThenBy(e => e.Key.Url, StringComparer.Ordinal).Select(e => $"{e.Key.Url}={e.Value}").ToList();
+        foreach (var port in httpPorts)
+        {
+            var node = $"http://127.0.0.1:{port}";
+            await Eventually.HoldsAsync(() =>
+            {
+                var top = System.Text.Json.JsonDocument.Parse(http.GetStringAsync($"{node}/api/top?window=5mn&n=1000").GetAwaiter().GetResult()).RootElement;
+                return top.GetProperty("urls").EnumerateArray().Select(u => $"{u.GetProperty("url").GetString()}={u.GetProperty("count").GetInt32()}").SequenceEqual(wanted);
+            }, TimeSpan.FromSeconds(30), $"{node}/api/top shows the whole cluster's last updates");
+            var pipeline = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{node}/api/pipeline")).RootElement;
+            var nodes = pipeline.GetProperty("nodes").EnumerateArray().ToList();
+            Assert.Equal(3, nodes.Count);
+            Assert.All(nodes, n => Assert.Equal("counting", n.GetProperty("state").GetString()));
+            var owners = pipeline.GetProperty("partitions").EnumerateArray().Select(p => (p.GetProperty("partition").GetInt32(), p.GetProperty("node").GetString())).ToList();
+            Assert.Equal(Enumerable.Range(0, Partitions), owners.Select(o => o.Item1));
+            Assert.Subset(nodes.Select(n => n.GetProperty("node").GetString()).ToHashSet(), owners.Select(o => o.Item2).ToHashSet());
         }
     }
 
