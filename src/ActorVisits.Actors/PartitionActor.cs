@@ -240,7 +240,8 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             return;
         _fenced |= changed.Fenced;
         request.Updates.AddRange(changed.Updates);
-        request.Failed.AddRange(changed.Failed);
+        if (changed.Failed.Count > 0)
+            request.Failed.AddRange(changed.Failed);
         // Passivate only when nothing was sent to this URL actor after the message it answered.
         if (changed.Empty && _urls.TryGetValue(changed.Url, out var url) && url.LastRequest == changed.Request && (url.Child is null || url.Child.Equals(Sender)))
         {
@@ -354,7 +355,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         // offsets are committed uncounted.
         request.ReplyTo.Tell(_fenced
             ? new Status.Failure(new InvalidOperationException($"URL shard {_shard} answers from another node; its visits were not counted."))
-            : new Updated(request.Updates, request.Late, request.Failed, request.Duplicates));
+            : new Updated(request.Updates, request.LateSoFar, request.FailedSoFar, request.Duplicates));
     }
 
     /// <summary>
@@ -391,9 +392,17 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
         public int Pending { get; set; }
 
-        public List<LateVisit> Late { get; } = [];
+        // Most requests have neither: made on first use.
+        private List<LateVisit>? _late;
+        private List<VisitFailure>? _failed;
 
-        public List<VisitFailure> Failed { get; } = [];
+        public List<LateVisit> Late => _late ??= [];
+
+        public List<VisitFailure> Failed => _failed ??= [];
+
+        public IReadOnlyList<LateVisit> LateSoFar => (IReadOnlyList<LateVisit>?)_late ?? [];
+
+        public IReadOnlyList<VisitFailure> FailedSoFar => (IReadOnlyList<VisitFailure>?)_failed ?? [];
 
         public int Duplicates { get; set; }
 

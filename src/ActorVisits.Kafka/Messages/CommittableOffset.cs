@@ -8,5 +8,6 @@ namespace ActorVisits.Kafka.Messages;
 /// </summary>
 public sealed record CommittableOffset(TopicPartitionOffset Offset, long AssignmentEpoch, IOffsetCommitter Committer)
 {
-    public TopicPartition TopicPartition => Offset.TopicPartition;
+    /// <summary>Made once: <see cref="TopicPartitionOffset.TopicPartition"/> makes a new one on every read.</summary>
+    public TopicPartition TopicPartition { get; } = Offset.TopicPartition;
 }

@@ -14,6 +14,14 @@ public sealed record ProducerSettings<TKey, TValue>(
     /// </summary>
     public int MaxInFlightRecords { get; init; } = 10_000;
 
+    /// <summary>
+    /// Whether each envelope's results carry every record's delivery result (topic, partition, offset, timestamp). Off,
+    /// results carry the pass-through only: the flow keeps one callback per envelope instead of one per record, and
+    /// librdkafka's reports are not copied back into .NET objects (a good part of what a produced record allocates).
+    /// Failures fail the flow either way.
+    /// </summary>
+    public bool KeepDeliveryResults { get; init; } = true;
+
     /// <summary>How long a stopping flow waits for librdkafka to deliver what it still holds.</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

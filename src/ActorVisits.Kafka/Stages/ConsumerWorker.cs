@@ -184,10 +184,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     private void Enqueue(ConsumeResult<TKey, TValue> record)
     {
-        if (!_assigned.TryGetValue(record.TopicPartition, out var assigned))
+        // ConsumeResult.TopicPartition makes a new one on every read: once.
+        var partition = record.TopicPartition;
+        if (!_assigned.TryGetValue(partition, out var assigned))
             return;
-        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(record.TopicPartitionOffset, assigned.Epoch, this)));
-        _nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
+        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
+        _nextOffsets[partition] = record.Offset.Value + 1;
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)

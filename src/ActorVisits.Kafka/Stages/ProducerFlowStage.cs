@@ -28,13 +28,16 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
-    private sealed class InFlight(ProducerEnvelope<TKey, TValue, TPassThrough> envelope)
+    private sealed class InFlight(ProducerEnvelope<TKey, TValue, TPassThrough> envelope, bool keepDeliveries)
     {
         public ProducerEnvelope<TKey, TValue, TPassThrough> Envelope { get; } = envelope;
-        public DeliveryResult<TKey, TValue>[] Deliveries { get; } = new DeliveryResult<TKey, TValue>[envelope.Records.Count];
+        public DeliveryResult<TKey, TValue>[] Deliveries { get; } = keepDeliveries ? new DeliveryResult<TKey, TValue>[envelope.Records.Count] : [];
         public int Remaining = envelope.Records.Count;
         public volatile Error? Error;
         public string? FailedTopic;
+
+        /// <summary>Without delivery results: one callback for all the envelope's records.</summary>
+        public Action<DeliveryReport<TKey, TValue>>? OnAnyReport;
     }
 
     private sealed class Logic : TimerGraphStageLogic
@@ -49,6 +52,8 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         private (InFlight Envelope, int Next)? _waitingForRoom;
         private int _recordsInFlight;
         private IProducer<TKey, TValue> _producer = null!;
+        // librdkafka's "any partition" per topic, made once: the overload taking a topic name makes one per record.
+        private readonly Dictionary<string, TopicPartition> _anyPartitionOf = new(StringComparer.Ordinal);
         private Action _deliveredCallback = () => { };
         private int _signalPending;
 
@@ -72,6 +77,9 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             // broker makes the flow wait, not fail.
             var config = new ProducerConfig(new Dictionary<string, string>(Settings.Config));
             config.QueueBufferingMaxMessages ??= Math.Max(100_000, 2 * Settings.MaxInFlightRecords);
+            // Without delivery results, reports need only their status (and the topic, always there).
+            if (!Settings.KeepDeliveryResults && config.Get("dotnet.producer.delivery.report.fields") is null)
+                config.DeliveryReportFields = "status";
             _producer = _stage._sharedProducer ?? new ProducerBuilder<TKey, TValue>(config)
                 .SetKeySerializer(Settings.KeySerializer)
                 .SetValueSerializer(Settings.ValueSerializer)
@@ -88,7 +96,9 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
 
         private void OnPush()
         {
-            var inFlight = new InFlight(Grab(_stage._in));
+            var inFlight = new InFlight(Grab(_stage._in), Settings.KeepDeliveryResults);
+            if (!Settings.KeepDeliveryResults)
+                inFlight.OnAnyReport = report => OnReport(inFlight, -1, report);
             _inFlight.Enqueue(inFlight);
             _recordsInFlight += inFlight.Envelope.Records.Count;
             ProduceFrom(inFlight, 0);
@@ -109,7 +119,10 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 }
                 try
                 {
-                    _producer.Produce(records[i].Topic, records[i].Message, report => OnReport(inFlight, index, report));
+                    var record = records[i];
+                    if (!_anyPartitionOf.TryGetValue(record.Topic, out var target))
+                        _anyPartitionOf[record.Topic] = target = new TopicPartition(record.Topic, Partition.Any);
+                    _producer.Produce(target, record.Message, inFlight.OnAnyReport ?? (report => OnReport(inFlight, index, report)));
                 }
                 catch (ProduceException<TKey, TValue> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
                 {
@@ -139,10 +152,11 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         {
             if (report.Error.IsError)
             {
-                inFlight.FailedTopic = report.Topic;
+                inFlight.FailedTopic = report.Topic ?? inFlight.Envelope.Records[Math.Max(0, index)].Topic;
                 inFlight.Error = report.Error;
             }
-            inFlight.Deliveries[index] = report;
+            if (index >= 0)
+                inFlight.Deliveries[index] = report;
             if (Interlocked.Decrement(ref inFlight.Remaining) == 0)
                 _deliveredCallback();
         }

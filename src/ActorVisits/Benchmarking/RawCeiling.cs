@@ -9,7 +9,7 @@ using Confluent.Kafka;
 namespace ActorVisits.Benchmarking;
 
 /// <summary>One step of the plain clients' rate search, measured like the processor's (<see cref="SustainedRateResult"/>).</summary>
-internal sealed record RawRateResult(int Rate, double VisitsPerSecond, long LagAtEnd)
+internal sealed record RawRateResult(int Rate, double VisitsPerSecond, long LagAtEnd, double AllocatedBytesPerVisit)
 {
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
 }
@@ -59,14 +59,16 @@ internal static class RawCeiling
             new GeneratorOptions(input, rate, null, SustainedRate.Settling + duration, urls, rate), null, stopping);
         await Task.Delay(SustainedRate.Settling, stopping);
         var readBefore = pipeline.Read;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         await generator;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         var visitsPerSecond = (pipeline.Read - readBefore) / clock.Elapsed.TotalSeconds;
         var lag = (await cluster.DescribeGroupOffsetsAsync(group, input, stopping)).Sum(p => p.Lag);
         await done.CancelAsync();
         await consuming;
         pipeline.Finish();
-        return new RawRateResult(rate, visitsPerSecond, lag);
+        return new RawRateResult(rate, visitsPerSecond, lag, allocated / Math.Max(1, visitsPerSecond * clock.Elapsed.TotalSeconds));
     }
 
     private static async Task<(string Input, string Output, string Group)> TopicsAsync(IKafkaAdmin cluster, int partitions, CancellationToken stopping)

@@ -12,7 +12,8 @@ namespace ActorVisits.Benchmarking;
 
 /// <summary>One step of the rate search: live visits at a steady rate, produced while the processor consumes them.</summary>
 internal sealed record SustainedRateResult(
-    int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan ProcessingP99, long LagAtEnd, TimeSpan GcPauses, int FullGcs)
+    int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan ProcessingP99, long LagAtEnd, TimeSpan GcPauses, int FullGcs,
+    double AllocatedBytesPerVisit)
 {
     /// <summary>Kept up: processed at least 95 % of the offered rate and ended less than one second of traffic behind.</summary>
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
@@ -21,6 +22,20 @@ internal sealed record SustainedRateResult(
 internal static class SustainedRate
 {
     public static readonly TimeSpan Settling = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Bytes the generator alone allocates per visit it produces at <paramref name="rate"/> (it runs in the same
+    /// process as what is measured, so its share is subtracted to give the processor's own).
+    /// </summary>
+    public static async Task<double> GeneratorAllocatedBytesPerVisitAsync(IKafkaAdmin cluster, KafkaSettings kafka, int partitions, int urls, int rate, CancellationToken stopping)
+    {
+        var topic = $"bench-generator-{Guid.NewGuid().ToString("N")[..8]}";
+        await cluster.EnsureTopicsAsync([new TopicSpec(topic, partitions, 3)], stopping);
+        var before = GC.GetTotalAllocatedBytes();
+        var produced = await VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
+            new GeneratorOptions(topic, rate, null, TimeSpan.FromSeconds(5), urls, rate), null, stopping);
+        return (GC.GetTotalAllocatedBytes() - before) / (double)Math.Max(1, produced.Acknowledged);
+    }
 
     public static async Task<SustainedRateResult> MeasureAsync(
         ActorSystem system, IKafkaAdmin cluster, KafkaSettings kafka, ProcessorSettings defaults, int partitions, int urls, int rate, TimeSpan duration,
@@ -53,14 +68,15 @@ internal static class SustainedRate
         processor.Metrics.ResetLatency();
         var clock = Stopwatch.StartNew();
         var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
-        var (pausedBefore, fullGcsBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
+        var (pausedBefore, fullGcsBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
         await generator;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         var elapsed = clock.Elapsed.TotalSeconds;
         var (visits, updates) = (processor.Metrics.Visits - visitsBefore, processor.Metrics.Updates - updatesBefore);
         var lag = (await cluster.DescribeGroupOffsetsAsync(settings.GroupId, settings.InputTopic, stopping)).Sum(p => p.Lag);
         var result = new SustainedRateResult(rate, visits / elapsed, updates / elapsed,
             processor.Metrics.Latency(50), processor.Metrics.Latency(99), processor.Metrics.Latency(100), processor.Metrics.ProcessingLatency(99), lag,
-            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore);
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore, allocated / (double)Math.Max(1, visits));
         await processor.Control.DrainAndShutdownAsync(processor.Completion);
         return result;
     }

@@ -26,12 +26,21 @@ internal static class BenchCommand
         var ceilingVisits = new Option<int>("--ceiling-visits") { Description = "Visits consumed by each drained-topic ceiling run.", DefaultValueFactory = _ => 60_000 };
         var rebuildVisits = new Option<int>("--rebuild-visits") { Description = "Visits replayed to measure how fast windows are rebuilt.", DefaultValueFactory = _ => 300_000 };
         var stateUrls = new Option<int>("--state-urls") { Description = "Active URLs created to measure the state held per URL.", DefaultValueFactory = _ => 200_000 };
+        var lingerMs = new Option<int?>("--linger-ms")
+        {
+            Description = "linger.ms of every producer of the run (generator, processor, plain clients); default: the configuration's (5). 1 favours latency.",
+        };
+        var raceVisits = new Option<int>("--race-visits")
+        {
+            Description = "Visits replayed by the naive consume-count-produce loop and by the processor, on the same filled topic.",
+            DefaultValueFactory = _ => 150_000,
+        };
         var command = new Command("bench",
             "Benchmark on the embedded broker: the plain Confluent.Kafka ceiling (consume + 3 acks=all produces per visit) on a drained topic and at " +
             "steady live rates, the highest steady " +
             "visit rate the processor sustains with latency percentiles, how fast windows are rebuilt by replay, and the memory held per active URL.")
         {
-            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls,
+            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls, raceVisits, lingerMs,
         };
         command.SetAction(async (parse, stopping) =>
         {
@@ -46,10 +55,14 @@ internal static class BenchCommand
                 BootstrapServers = cluster.BootstrapServers,
                 FetchWaitMax = TimeSpan.FromMilliseconds(2),
             };
+            if (parse.GetValue(lingerMs) is { } linger)
+                kafka = kafka with { ClientProperties = new Dictionary<string, string>(kafka.ClientProperties) { ["linger.ms"] = linger.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
             var defaults = ProcessorSettings.FromConfig(HostConfig.Reference);
             using var system = ActorSystem.Create("actorvisits-bench", HostConfig.Reference);
             Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores, steps of {step.TotalSeconds:N0} s after {SustainedRate.Settling.TotalSeconds:N0} s settling; windows " +
-                              string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2.");
+                              string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2; " +
+                              $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.LingerMs}.");
+            Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC.");
 
             // One drained-topic run lasts about a second and varies a lot between runs on this machine: take the median of three.
             var drained = new List<double>();
@@ -65,12 +78,16 @@ internal static class BenchCommand
             foreach (var rate in offered)
             {
                 var result = await RawCeiling.SustainedAsync(cluster, kafka, partitionCount, parse.GetValue(urls), rate, step, stopping);
-                Console.WriteLine($"plain clients, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, lag at end {result.LagAtEnd:N0}" +
+                Console.WriteLine($"plain clients, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, lag at end {result.LagAtEnd:N0}, " +
+                                  $"allocated {result.AllocatedBytesPerVisit:N0} B/visit" +
                                   (result.Sustained ? "" : "  (not sustained)"));
                 if (!result.Sustained)
                     break;
                 rawBest = result;
             }
+
+            var generatorBytes = await SustainedRate.GeneratorAllocatedBytesPerVisitAsync(cluster, kafka, partitionCount, parse.GetValue(urls), 20_000, stopping);
+            Console.WriteLine($"generator alone at 20,000 visits/s: allocated {generatorBytes:N0} B/visit (subtracted below: 'own')");
 
             // JIT tiering and first allocations of the actor paths would otherwise land in the first step's percentiles.
             await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), 5_000, TimeSpan.FromSeconds(10), stopping);
@@ -83,7 +100,8 @@ internal static class BenchCommand
                 Console.WriteLine($"processor, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
                                   $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
                                   $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
-                                  $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full)" +
+                                  $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full), " +
+                                  $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0})" +
                                   (result.Sustained ? "" : "  (not sustained)"));
                 if (!result.Sustained)
                     break;
@@ -100,6 +118,10 @@ internal static class BenchCommand
             var (replayed, took) = await RebuildSpeed.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(rebuildVisits), stopping);
             Console.WriteLine($"rebuild: {partitionCount} partitions replayed {replayed:N0} records in {took.TotalSeconds:N2} s = " +
                               $"{took.TotalSeconds * 100_000 / replayed:N2} s per 100,000 records");
+
+            var race = await ReplayRace.RunAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(raceVisits), stopping);
+            Console.WriteLine($"replay of {race.Visits:N0} visits: naive single-threaded loop {race.NaivePerSecond:N0} visits/s, processor {race.ProcessorPerSecond:N0} visits/s " +
+                              $"= {race.ProcessorPerSecond / race.NaivePerSecond:N1} x");
 
             var perUrl = await StateFootprint.BytesPerActiveUrlAsync(system, parse.GetValue(stateUrls), stopping);
             Console.WriteLine($"state per active URL (actor, ring buffer, sums, index entry, URL string): {perUrl:N0} bytes; " +

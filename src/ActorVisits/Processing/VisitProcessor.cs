@@ -2,6 +2,7 @@ using ActorVisits.Kafka.Settings;
 using ActorVisits.Actors;
 using ActorVisits.Configuration;
 using ActorVisits.Entities;
+using ActorVisits.Entities.Windows;
 using ActorVisits.Kafka.Dsl;
 using ActorVisits.Kafka.Messages;
 using Akka;
@@ -149,7 +150,7 @@ public sealed class VisitProcessor
                 return new ReadRecord(message, processor._clock.GetUtcNow());
             })
             // Records gather here only while every request slot below is busy: batches grow with the load.
-            .Batch(settings.MaxBatch, first => new List<ReadRecord>(Math.Min(settings.MaxBatch, 64)) { first }, (batch, next) =>
+            .Batch(settings.MaxBatch, first => new List<ReadRecord>(8) { first }, (batch, next) =>
             {
                 batch.Add(next);
                 return batch;
@@ -160,7 +161,8 @@ public sealed class VisitProcessor
             .SelectAsync(settings.Parallelism, processor.HandleAsync)
             // Producing (three records per visit) runs on its own actor, beside the consuming and asking part.
             .Async()
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], Handled>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
+            // Only the pass-through is used: no per-record delivery results.
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], Handled>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray) with { KeepDeliveryResults = false }))
             .SelectMany(results => processor.Acknowledged(results.PassThrough))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
         processor.Completion.ContinueWith(_ =>
@@ -194,15 +196,16 @@ public sealed class VisitProcessor
             var record = message.Record;
             // Revoked since it was read: the partition's new owner reads it again; counting it here would only produce
             // updates from a state that is no longer this process's.
-            if (!Control.IsAssigned(record.TopicPartition, message.CommittableOffset.AssignmentEpoch))
+            var topicPartition = message.CommittableOffset.TopicPartition;
+            if (!Control.IsAssigned(topicPartition, message.CommittableOffset.AssignmentEpoch))
             {
-                outputs.Handled.NotProduced(record.TopicPartition);
+                outputs.Handled.NotProduced(topicPartition);
                 continue;
             }
             PartitionHandle? partition = null;
             try
             {
-                partition = _partitions.For(record.TopicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value, readAt);
+                partition = _partitions.For(topicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value, readAt);
                 partition.Read(record.Offset.Value, readAt);
                 if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, out var visit, out var rejection))
                 {
@@ -309,7 +312,7 @@ public sealed class VisitProcessor
         {
             var updates = updated.Updates;
             var producedThrough = owner.ProducedThrough;
-            if (skipProducedAlready && updates.Any(u => u.InputOffset <= producedThrough))
+            if (skipProducedAlready && AnyAtOrBefore(updates, producedThrough))
             {
                 updates = updates.Where(u => u.InputOffset > producedThrough).ToList();
                 processor.Metrics.AddNotProducedAgain(updated.Updates.Count - updates.Count);
@@ -317,7 +320,19 @@ public sealed class VisitProcessor
             processor.Metrics.AddUpdates(updates.Count);
             var from = _records.Count;
             OutputRecords.AddUpdates(_records, updates, owner.Partition.Partition.Value, owner.Generation);
-            _owners.AddRange(Enumerable.Repeat<PartitionHandle?>(owner, _records.Count - from));
+            for (var i = from; i < _records.Count; i++)
+                _owners.Add(owner);
+        }
+
+        // A loop, not Any with a closure: this runs for every answer.
+        private static bool AnyAtOrBefore(IReadOnlyList<WindowUpdate> updates, long offset)
+        {
+            for (var i = 0; i < updates.Count; i++)
+            {
+                if (updates[i].InputOffset <= offset)
+                    return true;
+            }
+            return false;
         }
 
         public ProducerEnvelope<byte[], byte[], Handled> Envelope()

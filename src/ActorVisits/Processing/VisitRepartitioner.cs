@@ -33,7 +33,7 @@ internal static class VisitRepartitioner
         var (control, records) = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic).PreMaterialize(system.Materializer());
         var completion = records
             .Select(message => ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(Rekeyed(message.Record, settings, metrics, clock), message.CommittableOffset))
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray)))
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray) with { KeepDeliveryResults = false }))
             .Select(results => results.PassThrough)
             .RunWith(Committer.Sink(kafka.Committer), system.Materializer());
         return (control, completion);

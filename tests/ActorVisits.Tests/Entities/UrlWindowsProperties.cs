@@ -93,6 +93,29 @@ public sealed class UrlWindowsProperties
         Assert.True(windows.IsEmpty);
     }
 
+    [Fact]
+    public void Visits_in_more_seconds_than_pairs_hold_move_to_a_ring_without_losing_any_and_it_widens_later()
+    {
+        var windows = new UrlWindows(Windows, 1000);
+        for (var i = 0; i < 70_000; i++)
+            windows.Add(1000);
+        // Nine distinct seconds: the pairs become a ring, of 32 bits at once since one second holds more than 16 bits do.
+        for (var second = 992; second < 1000; second++)
+            windows.Add(second);
+        Assert.Equal([70_008, 70_008, 70_008], Enumerable.Range(0, 3).Select(windows.Count));
+        Assert.Equal(0b001u, windows.AdvanceTo(1022));      // 992 leaves the 30 s window (993..1022)
+        Assert.Equal([70_007, 70_008, 70_008], Enumerable.Range(0, 3).Select(windows.Count));
+
+        var narrow = new UrlWindows(Windows, 1000);
+        for (var second = 990; second <= 1000; second++)
+            narrow.Add(second);
+        for (var i = 0; i < 70_000; i++)
+            narrow.Add(995);
+        Assert.Equal([70_011, 70_011, 70_011], Enumerable.Range(0, 3).Select(narrow.Count));
+        Assert.Equal(0b001u, narrow.AdvanceTo(1025));       // 990..995 leave the 30 s window (996..1025)
+        Assert.Equal([5, 70_011, 70_011], Enumerable.Range(0, 3).Select(narrow.Count));
+    }
+
     private static int[] Recount(List<long> visits, long now) =>
         Windows.Windows.Select(w => visits.Count(second => second > now - w.Seconds && second <= now)).ToArray();
 }
