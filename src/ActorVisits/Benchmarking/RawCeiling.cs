@@ -59,10 +59,10 @@ internal static class RawCeiling
             new GeneratorOptions(input, rate, null, SustainedRate.Settling + duration, urls, rate), null, stopping);
         await Task.Delay(SustainedRate.Settling, stopping);
         var readBefore = pipeline.Read;
-        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         await generator;
-        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var visitsPerSecond = (pipeline.Read - readBefore) / clock.Elapsed.TotalSeconds;
         var lag = (await cluster.DescribeGroupOffsetsAsync(group, input, stopping)).Sum(p => p.Lag);
         await done.CancelAsync();

@@ -31,10 +31,10 @@ internal static class SustainedRate
     {
         var topic = $"bench-generator-{Guid.NewGuid().ToString("N")[..8]}";
         await cluster.EnsureTopicsAsync([new TopicSpec(topic, partitions, 3)], stopping);
-        var before = GC.GetTotalAllocatedBytes();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
         var produced = await VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
             new GeneratorOptions(topic, rate, null, TimeSpan.FromSeconds(5), urls, rate), null, stopping);
-        return (GC.GetTotalAllocatedBytes() - before) / (double)Math.Max(1, produced.Acknowledged);
+        return (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Math.Max(1, produced.Acknowledged);
     }
 
     public static async Task<SustainedRateResult> MeasureAsync(
@@ -68,9 +68,9 @@ internal static class SustainedRate
         processor.Metrics.ResetLatency();
         var clock = Stopwatch.StartNew();
         var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
-        var (pausedBefore, fullGcsBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
+        var (pausedBefore, fullGcsBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(precise: true));
         await generator;
-        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var elapsed = clock.Elapsed.TotalSeconds;
         var (visits, updates) = (processor.Metrics.Visits - visitsBefore, processor.Metrics.Updates - updatesBefore);
         var lag = (await cluster.DescribeGroupOffsetsAsync(settings.GroupId, settings.InputTopic, stopping)).Sum(p => p.Lag);
