@@ -64,7 +64,7 @@ internal static class NaiveLoop
                         {
                             url = visit.Url, window = window.Name, count, windowEnd = DateTimeOffset.FromUnixTimeSeconds(streamSecond + 1),
                         });
-                        Produce(producer, window.Topic, record.Message.Key, value, delivered);
+                        PlainProduce.WaitingForRoom(producer, window.Topic, new Message<byte[], byte[]> { Key = record.Message.Key, Value = value }, delivered);
                     }
                 }
                 consumer.StoreOffset(record);
@@ -81,21 +81,5 @@ internal static class NaiveLoop
         var took = clock?.Elapsed ?? TimeSpan.Zero;
         consumer.Close();
         return read / took.TotalSeconds;
-    }
-
-    private static void Produce(IProducer<byte[], byte[]> producer, string topic, byte[] key, byte[] value, Action<DeliveryReport<byte[], byte[]>> delivered)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value }, delivered);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(10));
-            }
-        }
     }
 }

@@ -134,21 +134,8 @@ internal static class RawCeiling
             _producer.Dispose();
         }
 
-        private void Produce(byte[] key)
-        {
-            while (true)
-            {
-                try
-                {
-                    _producer.Produce(_output, new Message<byte[], byte[]> { Key = key, Value = Update }, OnDelivery);
-                    return;
-                }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    _producer.Poll(TimeSpan.FromMilliseconds(10));
-                }
-            }
-        }
+        private void Produce(byte[] key) =>
+            PlainProduce.WaitingForRoom(_producer, _output, new Message<byte[], byte[]> { Key = key, Value = Update }, OnDelivery);
 
         private void OnDelivery(DeliveryReport<byte[], byte[]> report)
         {

@@ -97,12 +97,14 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         var sampling = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            // Ten samples a second: finer than the page's refresh.
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            do
             {
                 if (await FiveMinuteCountAsync(node, url) is { } count)
                     samples.Enqueue((clock.ElapsedMilliseconds, count));
-                await Task.Delay(100, CancellationToken.None);
             }
+            while (!stop.IsCancellationRequested && await pace.WaitForNextTickAsync(CancellationToken.None));
         });
         var checks = new List<string>();
         var agreed = 0;
@@ -113,6 +115,10 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             await Eventually.HoldsAsync(() => samples.Any(s => s.At < clock.ElapsedMilliseconds - 1_600), TimeSpan.FromSeconds(60), "the query endpoint answers");
             for (var reading = 0; reading < 5; reading++)
             {
+                // Each reading just after a new picture (the status shows its time): five refreshes, not one.
+                var status = await page.TextContentAsync("#status-text");
+                await page.WaitForFunctionAsync("before => document.getElementById('status-text').textContent !== before", status,
+                    new PageWaitForFunctionOptions { Timeout = 10_000, PollingInterval = 50 });
                 var at = clock.ElapsedMilliseconds;
                 var shown = await page.EvalOnSelectorAsync<string?>($"#top-5mn tr[data-url=\"{url}\"] td.count", "cell => cell.textContent");
                 if (shown is null)
@@ -125,7 +131,6 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
                 var ok = window.Count > 0 && value >= window.Min() && value <= window.Max();
                 agreed += ok ? 1 : 0;
                 checks.Add($"page {value}, query [{(window.Count > 0 ? $"{window.Min()}..{window.Max()}" : "none")}]");
-                await Task.Delay(700);
             }
         }
         finally

@@ -56,7 +56,22 @@ public sealed class ChildProcessor : IDisposable
 
     public Task<string> StandardError { get; }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the child has exited, or once it was disposed (its process object is gone with it).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _disposed || _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed by its owner (a supervising lab node) while another thread looked.
+                return true;
+            }
+        }
+    }
 
     /// <summary>For a condition that needs the child running: throws at once, with what it printed, once it has exited.</summary>
     public bool Running
@@ -154,8 +169,9 @@ public sealed class ChildProcessor : IDisposable
             var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
+            // Gone, or disposed by its owner meanwhile.
             return 0;
         }
     }
