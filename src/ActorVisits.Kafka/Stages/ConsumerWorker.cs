@@ -250,7 +250,11 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         Metrics.Joined = true;
         if (partitions.Count > 0)
             Info("ASSIGN", $"Assigned {Describe(partitions)} in group generation {generation}{(rewind ? ", each from its beginning (--from-beginning)" : "")}");
-        return partitions.Select(p => new TopicPartitionOffset(p, rewind ? Offset.Beginning : Offset.Unset));
+        // Each partition starts exactly at the committed offset read above, the one its assignment (and so its rebuild)
+        // is based on: left to librdkafka (Offset.Unset), its own later fetch of the committed offsets could see another
+        // commit land in between, and records would be replayed and consumed twice, or neither.
+        return partitions.Select(p => new TopicPartitionOffset(p,
+            rewind ? Offset.Beginning : committed.GetValueOrDefault(p) is { } offset ? new Offset(offset) : Offset.Unset));
     }
 
     private static string Describe(IEnumerable<TopicPartition> partitions) =>
