@@ -98,8 +98,6 @@ public sealed class ProcessorService(
             }
             else if (terminated.IsCompleted)
                 logger.LogError("Stopped: the actor system terminated under the processor; exiting for a restart.");
-            else
-                await DrainQuietlyAsync(processor);
             _ended.TrySetResult();
             lifetime.StopApplication();
         }
@@ -163,25 +161,6 @@ public sealed class ProcessorService(
         {
             logger.LogError("Stopped on error: {Error}", e.GetBaseException().Message);
             ExitCode = 1;
-        }
-    }
-
-    /// <summary>Commits what was processed before leaving (a split cluster): what is not committed is only read again.</summary>
-    private async Task DrainQuietlyAsync(VisitProcessor processor)
-    {
-        var drained = processor.DrainAndStopAsync();
-        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, CancellationToken.None)) != drained)
-        {
-            logger.LogError("Could not drain within {Seconds:0} s; uncommitted visits will be read again.", DrainTimeout.TotalSeconds);
-            return;
-        }
-        try
-        {
-            await drained;
-        }
-        catch (Exception e)
-        {
-            logger.LogError("Stopped on error: {Error}", e.GetBaseException().Message);
         }
     }
 
