@@ -21,7 +21,7 @@ public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, Actor
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromMilliseconds(800);
 
-    private volatile Snapshot _current = new(DateTimeOffset.UtcNow, 0, "{}"u8.ToArray(), null);
+    private volatile Snapshot _current = new(0, "{}"u8.ToArray());
     private TaskCompletionSource<Snapshot> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The latest picture.</summary>
@@ -40,7 +40,7 @@ public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, Actor
             local.Sample(now);
             board.Sample(now);
             var pipeline = await PipelineAsync();
-            var snapshot = new Snapshot(now, ++sequence, JsonSerializer.SerializeToUtf8Bytes(Picture(now, pipeline), DashboardJson.Options), pipeline);
+            var snapshot = new Snapshot(++sequence, JsonSerializer.SerializeToUtf8Bytes(Picture(now, pipeline), DashboardJson.Options));
             _current = snapshot;
             Interlocked.Exchange(ref _next, new TaskCompletionSource<Snapshot>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(snapshot);
         }
@@ -120,8 +120,8 @@ public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, Actor
         }
     }
 
-    /// <summary>One second's picture: its time, its number, and its JSON as pushed to every page.</summary>
-    public sealed record Snapshot(DateTimeOffset At, long Sequence, byte[] Json, PipelineView? Pipeline);
+    /// <summary>One second's picture: its number and its JSON as pushed to every page.</summary>
+    public sealed record Snapshot(long Sequence, byte[] Json);
 }
 
 /// <summary>The pipeline panel: every node, every partition and the totals over the cluster.</summary>
