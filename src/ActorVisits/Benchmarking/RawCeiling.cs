@@ -5,11 +5,12 @@ using ActorVisits.Generation;
 using ActorVisits.Kafka;
 using ActorVisits.Kafka.Admin;
 using Confluent.Kafka;
+using HdrHistogram;
 
 namespace ActorVisits.Benchmarking;
 
 /// <summary>One step of the plain clients' rate search, measured like the processor's (<see cref="SustainedRateResult"/>).</summary>
-internal sealed record RawRateResult(int Rate, double VisitsPerSecond, long LagAtEnd, double AllocatedBytesPerVisit)
+internal sealed record RawRateResult(int Rate, double VisitsPerSecond, long LagAtEnd, double AllocatedBytesPerVisit, TimeSpan P50, TimeSpan P99, TimeSpan ProcessingP99)
 {
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
 }
@@ -58,6 +59,7 @@ internal static class RawCeiling
         var generator = VisitGenerator.RunAsync(kafka.Producer(Serializers.Utf8, Serializers.ByteArray),
             new GeneratorOptions(input, rate, null, SustainedRate.Settling + duration, urls, rate), null, stopping);
         await Task.Delay(SustainedRate.Settling, stopping);
+        pipeline.ResetLatency();
         var readBefore = pipeline.Read;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
@@ -68,7 +70,8 @@ internal static class RawCeiling
         await done.CancelAsync();
         await consuming;
         pipeline.Finish();
-        return new RawRateResult(rate, visitsPerSecond, lag, allocated / Math.Max(1, visitsPerSecond * clock.Elapsed.TotalSeconds));
+        return new RawRateResult(rate, visitsPerSecond, lag, allocated / Math.Max(1, visitsPerSecond * clock.Elapsed.TotalSeconds),
+            pipeline.Latency(50), pipeline.Latency(99), pipeline.ProcessingLatency(99));
     }
 
     private static async Task<(string Input, string Output, string Group)> TopicsAsync(IKafkaAdmin cluster, int partitions, CancellationToken stopping)
@@ -79,7 +82,10 @@ internal static class RawCeiling
         return (input, output, $"ceiling-{suffix}");
     }
 
-    /// <summary>One plain consumer and one plain producer: each visit read becomes three records produced under its key.</summary>
+    /// <summary>
+    /// One plain consumer and one plain producer: each visit read becomes three records produced under its key. Its
+    /// latency is measured as the processor's: from the visit's timestamp (and from its read) to its third acknowledgement.
+    /// </summary>
     private sealed class Pipeline : IDisposable
     {
         private static readonly byte[] Update = new byte[190];
@@ -90,6 +96,8 @@ internal static class RawCeiling
         private long _read;
         private long _acknowledged;
         private long _failed;
+        private LongConcurrentHistogram _latency = NewHistogram();
+        private LongConcurrentHistogram _processingLatency = NewHistogram();
 
         public Pipeline(KafkaSettings kafka, string input, string output, string group)
         {
@@ -109,8 +117,9 @@ internal static class RawCeiling
             var record = _consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (record is null)
                 return false;
+            var acks = new VisitAcks(this, record.Message.Timestamp.UnixTimestampMs, Stopwatch.GetTimestamp());
             for (var i = 0; i < UpdatesPerVisit; i++)
-                Produce(record.Message.Key);
+                PlainProduce.WaitingForRoom(_producer, _output, new Message<byte[], byte[]> { Key = record.Message.Key, Value = Update }, acks.OnDelivery);
             _consumer.StoreOffset(record);
             // Every partition's position, so the committed lag measures the same thing as the processor's.
             if (Interlocked.Increment(ref _read) % CommitEvery == 0)
@@ -134,15 +143,38 @@ internal static class RawCeiling
             _producer.Dispose();
         }
 
-        private void Produce(byte[] key) =>
-            PlainProduce.WaitingForRoom(_producer, _output, new Message<byte[], byte[]> { Key = key, Value = Update }, OnDelivery);
-
-        private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+        public void ResetLatency()
         {
-            if (report.Error.IsError)
-                Interlocked.Increment(ref _failed);
-            else
-                Interlocked.Increment(ref _acknowledged);
+            Volatile.Write(ref _latency, NewHistogram());
+            Volatile.Write(ref _processingLatency, NewHistogram());
+        }
+
+        public TimeSpan Latency(double percentile) => TimeSpan.FromMicroseconds(Volatile.Read(ref _latency).GetValueAtPercentile(percentile));
+
+        public TimeSpan ProcessingLatency(double percentile) => TimeSpan.FromMicroseconds(Volatile.Read(ref _processingLatency).GetValueAtPercentile(percentile));
+
+        // Microseconds, up to an hour, 3 significant digits: as the processor's.
+        private static LongConcurrentHistogram NewHistogram() => new(1, 3_600_000_000L, 3);
+
+        private static void Record(LongConcurrentHistogram histogram, long microseconds) =>
+            histogram.RecordValue(Math.Clamp(microseconds, 1, histogram.HighestTrackableValue));
+
+        /// <summary>One visit's three records: its latency is known at the last acknowledgement.</summary>
+        private sealed class VisitAcks(Pipeline pipeline, long producedAtUnixMs, long readAt)
+        {
+            private int _remaining = UpdatesPerVisit;
+
+            public void OnDelivery(DeliveryReport<byte[], byte[]> report)
+            {
+                if (report.Error.IsError)
+                    Interlocked.Increment(ref pipeline._failed);
+                else
+                    Interlocked.Increment(ref pipeline._acknowledged);
+                if (Interlocked.Decrement(ref _remaining) != 0)
+                    return;
+                Record(Volatile.Read(ref pipeline._latency), (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - producedAtUnixMs) * 1000);
+                Record(Volatile.Read(ref pipeline._processingLatency), (long)Stopwatch.GetElapsedTime(readAt).TotalMicroseconds);
+            }
         }
     }
 }

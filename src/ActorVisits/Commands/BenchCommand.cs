@@ -12,6 +12,8 @@ namespace ActorVisits.Commands;
 /// <summary>Measures the processor on the embedded broker against the raw client ceiling, in one run (docs/benchmarks.md).</summary>
 internal static class BenchCommand
 {
+    private static readonly string[] AllParts = ["plain", "processor", "rebuild", "race", "state"];
+
     public static Command Create()
     {
         var rates = new Option<int[]>("--rates")
@@ -35,16 +37,38 @@ internal static class BenchCommand
             Description = "Visits replayed by the naive consume-count-produce loop and by the processor, on the same filled topic.",
             DefaultValueFactory = _ => 150_000,
         };
+        var parts = new Option<string[]>("--parts")
+        {
+            Description = "Parts to run, any of: plain (the plain clients' ceilings), processor (the rate search), rebuild, race (the naive loop), state. Default: all.",
+            DefaultValueFactory = _ => [.. AllParts],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        parts.Validators.Add(result =>
+        {
+            foreach (var part in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!AllParts.Contains(part))
+                    result.AddError($"--parts: unknown part '{part}'; the parts are {string.Join(", ", AllParts)}.");
+            }
+        });
+        var allocationTypes = new Option<int>("--allocation-types")
+        {
+            Description = "After each processor step, the N types allocated most during it (the runtime's allocation sampling, about one sample per 100 KB). 0: none.",
+            DefaultValueFactory = _ => 0,
+        };
         var command = new Command("bench",
             "Benchmark on the embedded broker: the plain Confluent.Kafka ceiling (consume + 3 acks=all produces per visit) on a drained topic and at " +
             "steady live rates, the highest steady " +
             "visit rate the processor sustains with latency percentiles, how fast windows are rebuilt by replay, and the memory held per active URL.")
         {
-            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls, raceVisits, lingerMs,
+            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls, raceVisits, lingerMs, parts, allocationTypes,
         };
         command.SetAction(async (parse, stopping) =>
         {
             var step = parse.GetValue(duration) ?? TimeSpan.FromSeconds(20);
+            var run = parse.GetValue(parts)!.ToHashSet(StringComparer.Ordinal);
+            var topTypes = parse.GetValue(allocationTypes);
+            using var sampler = topTypes > 0 ? new AllocationSampler() : null;
             var partitionCount = parse.GetValue(partitions);
             await using var cluster = EmbeddedKafka.Start(brokers: 3);
             // The embedded broker holds a fetch for fetch.wait.max.ms (500 ms by default) even while records are arriving,
@@ -64,68 +88,95 @@ internal static class BenchCommand
                               $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.LingerMs}.");
             Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC.");
 
-            // One drained-topic run lasts about a second and varies a lot between runs on this machine: take the median of three.
-            var drained = new List<double>();
-            for (var run = 0; run < 3; run++)
-                drained.Add(await RawCeiling.DrainedVisitsPerSecondAsync(cluster, kafka, partitionCount, parse.GetValue(ceilingVisits), stopping));
-            drained.Sort();
-            var drainedCeiling = drained[1];
-            Console.WriteLine($"plain clients, drained topic: {drainedCeiling:N0} visits/s consumed (median of {string.Join(", ", drained.Select(c => c.ToString("N0")))}), " +
-                              $"each with 3 records produced (acks=all) = {3 * drainedCeiling:N0} records/s");
-
             var offered = parse.GetValue(rates)!;
+            var drainedCeiling = double.NaN;
             RawRateResult? rawBest = null;
-            foreach (var rate in offered)
+            if (run.Contains("plain"))
             {
-                var result = await RawCeiling.SustainedAsync(cluster, kafka, partitionCount, parse.GetValue(urls), rate, step, stopping);
-                Console.WriteLine($"plain clients, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, lag at end {result.LagAtEnd:N0}, " +
-                                  $"allocated {result.AllocatedBytesPerVisit:N0} B/visit" +
-                                  (result.Sustained ? "" : "  (not sustained)"));
-                if (!result.Sustained)
-                    break;
-                rawBest = result;
+                // One drained-topic run lasts about a second and varies a lot between runs on this machine: take the median of three.
+                var drained = new List<double>();
+                for (var attempt = 0; attempt < 3; attempt++)
+                    drained.Add(await RawCeiling.DrainedVisitsPerSecondAsync(cluster, kafka, partitionCount, parse.GetValue(ceilingVisits), stopping));
+                drained.Sort();
+                drainedCeiling = drained[1];
+                Console.WriteLine($"plain clients, drained topic: {drainedCeiling:N0} visits/s consumed (median of {string.Join(", ", drained.Select(c => c.ToString("N0")))}), " +
+                                  $"each with 3 records produced (acks=all) = {3 * drainedCeiling:N0} records/s");
+
+                foreach (var rate in offered)
+                {
+                    var result = await RawCeiling.SustainedAsync(cluster, kafka, partitionCount, parse.GetValue(urls), rate, step, stopping);
+                    Console.WriteLine($"plain clients, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, " +
+                                      $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms (p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
+                                      $"lag at end {result.LagAtEnd:N0}, " +
+                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit" +
+                                      (result.Sustained ? "" : "  (not sustained)"));
+                    if (!result.Sustained)
+                        break;
+                    rawBest = result;
+                }
             }
 
-            var generatorBytes = await SustainedRate.GeneratorAllocatedBytesPerVisitAsync(cluster, kafka, partitionCount, parse.GetValue(urls), 20_000, stopping);
-            Console.WriteLine($"generator alone at 20,000 visits/s: allocated {generatorBytes:N0} B/visit (subtracted below: 'own')");
-
-            // JIT tiering and first allocations of the actor paths would otherwise land in the first step's percentiles.
-            await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), 5_000, TimeSpan.FromSeconds(10), stopping);
-            Console.WriteLine("processor warm-up: 10 s at 5,000 visits/s (not reported)");
-
-            SustainedRateResult? best = null;
-            foreach (var rate in offered)
+            if (run.Contains("processor"))
             {
-                var result = await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), rate, step, stopping);
-                Console.WriteLine($"processor, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
-                                  $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
-                                  $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
-                                  $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full), " +
-                                  $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0})" +
-                                  (result.Sustained ? "" : "  (not sustained)"));
-                if (!result.Sustained)
-                    break;
-                best = result;
+                var generatorBytes = await SustainedRate.GeneratorAllocatedBytesPerVisitAsync(cluster, kafka, partitionCount, parse.GetValue(urls), 20_000, stopping);
+                Console.WriteLine($"generator alone at 20,000 visits/s: allocated {generatorBytes:N0} B/visit (subtracted below: 'own')");
+
+                // JIT tiering and first allocations of the actor paths would otherwise land in the first step's percentiles.
+                await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), 5_000, TimeSpan.FromSeconds(10), stopping);
+                Console.WriteLine("processor warm-up: 10 s at 5,000 visits/s (not reported)");
+
+                SustainedRateResult? best = null;
+                foreach (var rate in offered)
+                {
+                    sampler?.TakeTop(0);
+                    sampler?.Enabled = true;
+                    var result = await SustainedRate.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), rate, step, stopping);
+                    sampler?.Enabled = false;
+                    Console.WriteLine($"processor, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
+                                      $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
+                                      $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
+                                      $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full), " +
+                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0})" +
+                                      (result.Sustained ? "" : "  (not sustained)"));
+                    if (sampler is not null)
+                    {
+                        foreach (var (type, share) in sampler.TakeTop(topTypes))
+                            Console.WriteLine($"    {share,6:P1}  {type}");
+                    }
+                    if (!result.Sustained)
+                        break;
+                    best = result;
+                }
+                if (best is not null)
+                {
+                    var live = rawBest is null
+                        ? "the plain clients sustained none of the rates (or were not run)"
+                        : $"{(double)best.Rate / rawBest.Rate:P0} of the plain clients' {(rawBest.Rate == offered[^1] ? "at least " : "")}{rawBest.Rate:N0} visits/s under the same live load";
+                    Console.WriteLine($"highest sustained rate: {best.Rate:N0} visits/s = {live}" +
+                                      (double.IsNaN(drainedCeiling) ? "" : $", {best.Rate / drainedCeiling:P0} of the drained-topic ceiling"));
+                }
             }
-            if (best is not null)
+
+            if (run.Contains("rebuild"))
             {
-                var live = rawBest is null
-                    ? "the plain clients sustained none of the rates"
-                    : $"{(double)best.Rate / rawBest.Rate:P0} of the plain clients' {(rawBest.Rate == offered[^1] ? "at least " : "")}{rawBest.Rate:N0} visits/s under the same live load";
-                Console.WriteLine($"highest sustained rate: {best.Rate:N0} visits/s = {live}, {best.Rate / drainedCeiling:P0} of the drained-topic ceiling");
+                var (replayed, took) = await RebuildSpeed.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(rebuildVisits), stopping);
+                Console.WriteLine($"rebuild: {partitionCount} partitions replayed {replayed:N0} records in {took.TotalSeconds:N2} s = " +
+                                  $"{took.TotalSeconds * 100_000 / replayed:N2} s per 100,000 records");
             }
 
-            var (replayed, took) = await RebuildSpeed.MeasureAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(rebuildVisits), stopping);
-            Console.WriteLine($"rebuild: {partitionCount} partitions replayed {replayed:N0} records in {took.TotalSeconds:N2} s = " +
-                              $"{took.TotalSeconds * 100_000 / replayed:N2} s per 100,000 records");
+            if (run.Contains("race"))
+            {
+                var race = await ReplayRace.RunAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(raceVisits), stopping);
+                Console.WriteLine($"replay of {race.Visits:N0} visits: naive single-threaded loop {race.NaivePerSecond:N0} visits/s, processor {race.ProcessorPerSecond:N0} visits/s " +
+                                  $"= {race.ProcessorPerSecond / race.NaivePerSecond:N1} x");
+            }
 
-            var race = await ReplayRace.RunAsync(system, cluster, kafka, defaults, partitionCount, parse.GetValue(urls), parse.GetValue(raceVisits), stopping);
-            Console.WriteLine($"replay of {race.Visits:N0} visits: naive single-threaded loop {race.NaivePerSecond:N0} visits/s, processor {race.ProcessorPerSecond:N0} visits/s " +
-                              $"= {race.ProcessorPerSecond / race.NaivePerSecond:N1} x");
-
-            var perUrl = await StateFootprint.BytesPerActiveUrlAsync(system, parse.GetValue(stateUrls), stopping);
-            Console.WriteLine($"state per active URL (actor, ring buffer, sums, index entry, URL string): {perUrl:N0} bytes; " +
-                              $"1,000,000 active URLs: {perUrl * 1_000_000 / (1024.0 * 1024 * 1024):N2} GiB");
+            if (run.Contains("state"))
+            {
+                var perUrl = await StateFootprint.BytesPerActiveUrlAsync(system, parse.GetValue(stateUrls), stopping);
+                Console.WriteLine($"state per active URL (actor, ring buffer, sums, index entry, URL string): {perUrl:N0} bytes; " +
+                                  $"1,000,000 active URLs: {perUrl * 1_000_000 / (1024.0 * 1024 * 1024):N2} GiB");
+            }
             await system.Terminate();
             return 0;
         });
