@@ -14,18 +14,24 @@ public static class VisitJson
 {
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
+    // One writer per thread, reset for each visit: the generator serializes every visit it produces.
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _perThread;
+
     public static byte[] Serialize(Visit visit)
     {
-        var buffer = new ArrayBufferWriter<byte>(160);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", visit.Id);
-            writer.WriteString("sourceIp", visit.SourceIp);
-            writer.WriteString("url", visit.Url);
-            writer.WriteString("timestamp", FormatTimestamp(visit.Timestamp));
-            writer.WriteEndObject();
-        }
+        var (buffer, writer) = _perThread ??= (new ArrayBufferWriter<byte>(256), new Utf8JsonWriter(new ArrayBufferWriter<byte>()));
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, visit.Id);
+        writer.WriteString("sourceIp"u8, visit.SourceIp);
+        writer.WriteString("url"u8, visit.Url);
+        Span<byte> timestamp = stackalloc byte[32];
+        visit.Timestamp.UtcDateTime.TryFormat(timestamp, out var written, TimestampFormat, CultureInfo.InvariantCulture);
+        writer.WriteString("timestamp"u8, timestamp[..written]);
+        writer.WriteEndObject();
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -65,18 +71,45 @@ public static class VisitJson
     public static bool TryRead(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out Visit? visit, out Rejection rejection)
     {
         visit = null;
+        var fields = new Fields { ReadIdentity = true };
+        if (!TryReadFields(utf8, ref fields, out rejection))
+            return false;
+        var id = fields.Id is not null && Guid.TryParse(fields.Id, out var parsed) ? parsed : Guid.Empty;
+        visit = new Visit(id, fields.SourceIp ?? "", fields.Url!, fields.Timestamp);
+        return true;
+    }
+
+    /// <summary>
+    /// What counting a visit needs, its URL and time, under exactly the rules of <see cref="TryRead"/>, without making
+    /// strings of <c>id</c> and <c>sourceIp</c>; the URL is taken from <paramref name="urls"/> when given (the same
+    /// string for every visit of a URL).
+    /// </summary>
+    public static bool TryReadUrlAndTime(ReadOnlySpan<byte> utf8, UrlStrings? urls, [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection)
+    {
+        url = null;
+        timestamp = default;
+        var fields = new Fields { Urls = urls };
+        if (!TryReadFields(utf8, ref fields, out rejection))
+            return false;
+        (url, timestamp) = (fields.Url!, fields.Timestamp);
+        return true;
+    }
+
+    private static bool TryReadFields(ReadOnlySpan<byte> utf8, ref Fields fields, out Rejection rejection)
+    {
         if (!Utf8.IsValid(utf8))
         {
             rejection = new Rejection(Rejection.InvalidUtf8, $"invalid UTF-8 at byte {FirstInvalidUtf8(utf8)} (JSON text must be UTF-8)");
             return false;
         }
-        var fields = new Fields();
         if (!TryReadObject(utf8, ref fields, out rejection))
             return false;
         if (!fields.UrlSeen)
             return Reject(out rejection, Rejection.BadUrl, "missing field 'url'");
         if (fields.UrlKind is not JsonTokenType.String)
             return Reject(out rejection, Rejection.BadUrl, $"field 'url' must be a string (got {KindName(fields.UrlKind)})");
+        if (fields.UrlTooLong)
+            return Reject(out rejection, Rejection.BadUrl, $"field 'url' is longer than {MaxUrlBytes} bytes");
         var url = fields.Url!;
         if (url.Length == 0)
             return Reject(out rejection, Rejection.BadUrl, "field 'url' is empty");
@@ -92,8 +125,6 @@ public static class VisitJson
             return Reject(out rejection, Rejection.BadTimestamp, "field 'timestamp' is not an RFC 3339 date-time with its zone, such as 2019-03-02T09:21:05.305622Z");
         if (fields.Timestamp < DateTimeOffset.UnixEpoch)
             return Reject(out rejection, Rejection.BadTimestamp, "field 'timestamp' is before 1970-01-01T00:00:00Z");
-        var id = fields.Id is not null && Guid.TryParse(fields.Id, out var parsed) ? parsed : Guid.Empty;
-        visit = new Visit(id, fields.SourceIp ?? "", url, fields.Timestamp);
         rejection = default;
         return true;
     }
@@ -287,6 +318,15 @@ public static class VisitJson
         public string? Id;
         public string? SourceIp;
 
+        /// <summary>Whether <c>id</c> and <c>sourceIp</c> are read (a string each); counting needs neither.</summary>
+        public bool ReadIdentity;
+
+        /// <summary>Where the URL string comes from, if not made anew.</summary>
+        public UrlStrings? Urls;
+
+        /// <summary>The URL, read through <see cref="Urls"/>, has more characters than a valid one can have bytes: not kept.</summary>
+        public bool UrlTooLong;
+
         /// <summary>Records <paramref name="field"/>; true when it was seen already (other members may repeat).</summary>
         public bool Seen(Field field)
         {
@@ -309,19 +349,41 @@ public static class VisitJson
             {
                 case Field.Url:
                     UrlKind = kind;
-                    Url = isString ? reader.GetString() : null;
+                    Url = isString ? ReadUrl(ref reader) : null;
                     break;
                 case Field.Timestamp:
                     TimestampKind = kind;
                     TimestampValid = isString && TryReadTimestamp(ref reader, out Timestamp);
                     break;
-                case Field.Id when isString:
+                case Field.Id when isString && ReadIdentity:
                     Id = reader.GetString();
                     break;
-                case Field.SourceIp when isString:
+                case Field.SourceIp when isString && ReadIdentity:
                     SourceIp = reader.GetString();
                     break;
             }
+        }
+
+        private string? ReadUrl(ref Utf8JsonReader reader)
+        {
+            if (Urls is null)
+                return reader.GetString();
+            // Unescaped, a URL has at most as many UTF-16 characters as its JSON text has bytes.
+            var raw = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            if (raw > 6 * MaxUrlBytes)
+            {
+                UrlTooLong = true;
+                return "";
+            }
+            Span<char> chars = raw <= 512 ? stackalloc char[(int)raw] : new char[raw];
+            var written = reader.CopyString(chars);
+            if (written > MaxUrlBytes)
+            {
+                // More UTF-16 characters than bytes allowed: more UTF-8 bytes too. Not worth keeping.
+                UrlTooLong = true;
+                return "";
+            }
+            return Urls.Get(chars[..written]);
         }
 
         private static bool TryReadTimestamp(ref Utf8JsonReader reader, out DateTimeOffset timestamp)

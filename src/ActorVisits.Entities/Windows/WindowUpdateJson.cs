@@ -18,7 +18,14 @@ public static class WindowUpdateJson
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _perThread;
 
     /// <summary>The update as produced for input partition <paramref name="inputPartition"/> owned in group generation <paramref name="generation"/>.</summary>
-    public static byte[] Serialize(WindowUpdate update, int inputPartition = -1, int generation = -1)
+    public static byte[] Serialize(WindowUpdate update, int inputPartition = -1, int generation = -1) =>
+        Write(update, inputPartition, generation).ToArray();
+
+    /// <summary>
+    /// <see cref="Serialize"/> into this thread's buffer, without allocating: the bytes are valid until the thread's
+    /// next call.
+    /// </summary>
+    public static ReadOnlySpan<byte> Write(WindowUpdate update, int inputPartition = -1, int generation = -1)
     {
         var (buffer, writer) = _perThread ??= NewWriter();
         buffer.ResetWrittenCount();
@@ -36,7 +43,7 @@ public static class WindowUpdateJson
         writer.WriteNumber("inputOffset"u8, update.InputOffset);
         writer.WriteEndObject();
         writer.Flush();
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenSpan;
     }
 
     private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewWriter()

@@ -24,6 +24,8 @@ public static class VisitGenerator
         var clock = Stopwatch.StartNew();
         GeneratorProgress Snapshot() => new(sent, Interlocked.Read(ref acknowledged), Interlocked.Read(ref failed), clock.Elapsed);
 
+        // librdkafka's "any partition" of the topic, made once: the overload taking a topic name makes one per visit.
+        var anyPartition = new TopicPartition(options.Topic, Partition.Any);
         using var producer = new ProducerBuilder<string, byte[]>(settings.Config)
             .SetKeySerializer(settings.KeySerializer)
             .SetValueSerializer(settings.ValueSerializer)
@@ -60,7 +62,7 @@ public static class VisitGenerator
                 }
                 var visit = factory.Next(DateTimeOffset.UtcNow);
                 var message = new Message<string, byte[]> { Key = visit.Url, Value = VisitJson.Serialize(visit), Timestamp = new Timestamp(visit.Timestamp) };
-                await ProduceWithRoomAsync(producer, options.Topic, message, OnDelivery, cancellationToken);
+                await ProduceWithRoomAsync(producer, anyPartition, message, OnDelivery, cancellationToken);
                 sent++;
                 if (clock.Elapsed >= nextReport)
                 {
@@ -83,7 +85,7 @@ public static class VisitGenerator
     }
 
     private static async Task ProduceWithRoomAsync(
-        IProducer<string, byte[]> producer, string topic, Message<string, byte[]> message,
+        IProducer<string, byte[]> producer, TopicPartition topic, Message<string, byte[]> message,
         Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken cancellationToken)
     {
         while (true)

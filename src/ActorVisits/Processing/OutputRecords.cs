@@ -33,9 +33,10 @@ internal static class OutputRecords
     /// <summary>
     /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end,
     /// each carrying its version (docs/windows.md, Output): the input partition and the group generation it was
-    /// owned in, and the offset that caused it. The updates of one URL come together, so consecutive records share one key array.
+    /// owned in, and the offset that caused it. The value is written when produced (<see cref="OutputValueSerializer"/>).
+    /// The updates of one URL come together, so consecutive records share one key array.
     /// </summary>
-    public static void AddUpdates(List<ProducerRecord<byte[], byte[]>> records, IReadOnlyList<WindowUpdate> updates, int inputPartition, int generation)
+    public static void AddUpdates(List<ProducerRecord<byte[], OutputValue>> records, IReadOnlyList<WindowUpdate> updates, int inputPartition, int generation)
     {
         string? url = null;
         byte[] key = [];
@@ -46,14 +47,24 @@ internal static class OutputRecords
                 url = update.Url;
                 key = Encoding.UTF8.GetBytes(url);
             }
-            records.Add(new ProducerRecord<byte[], byte[]>(update.Window.Topic, new Message<byte[], byte[]>
+            records.Add(new ProducerRecord<byte[], OutputValue>(update.Window.Topic, new Message<byte[], OutputValue>
             {
                 Key = key,
-                Value = WindowUpdateJson.Serialize(update, inputPartition, generation),
+                Value = OutputValue.Of(update, inputPartition, generation),
                 Timestamp = new Timestamp(update.WindowEnd),
             }));
         }
     }
+
+    /// <summary>A record of bytes (a dead letter, a late copy) as the processor's producer takes it.</summary>
+    public static ProducerRecord<byte[], OutputValue> AsOutput(ProducerRecord<byte[], byte[]> record) =>
+        new(record.Topic, new Message<byte[], OutputValue>
+        {
+            Key = record.Message.Key,
+            Value = OutputValue.Of(record.Message.Value),
+            Timestamp = record.Message.Timestamp,
+            Headers = record.Message.Headers,
+        });
 
     /// <summary>
     /// A valid visit re-keyed by its URL for the repartition topic: the original bytes and timestamp, with headers naming

@@ -1,3 +1,4 @@
+using ActorVisits.Entities;
 using ActorVisits.Kafka.Settings;
 using System.Diagnostics;
 using ActorVisits.Configuration;
@@ -54,6 +55,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         consumer.Assign(new TopicPartitionOffset(topicPartition, from.Value));
 
         var answers = new Queue<Task>();
+        var urls = new UrlStrings();
         var batch = new List<VisitAt>(BatchSize);
         long replayed = 0;
         var lastProgress = DateTime.UtcNow;
@@ -89,10 +91,10 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             replayed++;
             var now = DateTimeOffset.UtcNow;
             // Dead letters were written when the record was first read; a replay only counts.
-            if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, settings.MaxVisitBytes, out var visit, out _))
+            if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, settings.MaxVisitBytes, urls, out var url, out var timestamp, out _))
             {
                 var (sourcePartition, sourceOffset) = settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
-                batch.Add(new VisitAt(visit.Url, visit.Timestamp, now, sourcePartition, sourceOffset, record.Offset.Value));
+                batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset.Value));
             }
             if (batch.Count == BatchSize)
                 Send();

@@ -30,6 +30,9 @@ public sealed class VisitProcessor
     private readonly PartitionRegistry _partitions;
     private readonly PartitionEnds _ends;
 
+    /// <summary>The URLs read lately, so that each visit of a URL reuses its string (used by the stage that validates, one batch at a time).</summary>
+    private readonly UrlStrings _urls = new();
+
     /// <summary>
     /// Where a partition without a committed offset starts, if known before its first record: offset 0, at or before
     /// its log start (nothing to rebuild), unless the group starts at the end, known only from the first record.
@@ -162,7 +165,7 @@ public sealed class VisitProcessor
             // Producing (three records per visit) runs on its own actor, beside the consuming and asking part.
             .Async()
             // Only the pass-through is used: no per-record delivery results.
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], Handled>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray) with { KeepDeliveryResults = false }))
+            .Via(KafkaProducer.FlexiFlow<byte[], OutputValue, Handled>(kafka.Producer(Serializers.ByteArray, OutputValueSerializer.Instance) with { KeepDeliveryResults = false }))
             .SelectMany(results => processor.Acknowledged(results.PassThrough))
             .RunWith(Committer.Sink(kafka.Committer), materializer);
         processor.Completion.ContinueWith(_ =>
@@ -177,7 +180,7 @@ public sealed class VisitProcessor
     /// <summary>Where the counting group starts without commits. Everything re-keyed is counted; where a new group starts in the input is decided by the re-keying stream.</summary>
     private static AutoOffsetReset CountingStartFrom(ProcessorSettings settings) => settings.Repartition ? AutoOffsetReset.Earliest : settings.StartFrom;
 
-    private Task<ProducerEnvelope<byte[], byte[], Handled>> HandleAsync(ProcessorBatch batch) =>
+    private Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleAsync(ProcessorBatch batch) =>
         batch.Records.Count > 0 ? HandleRecordsAsync(batch.Records) : HandleTickAsync(batch.TickAt);
 
     /// <summary>
@@ -187,7 +190,7 @@ public sealed class VisitProcessor
     /// replay is done, so that ask has no time limit; a failed rebuild fails the stream. Late visits are copied to the
     /// late topic; a record whose handling threw goes where <c>on-record-error</c> says.
     /// </summary>
-    private async Task<ProducerEnvelope<byte[], byte[], Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
+    private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
         var outputs = new Outputs(this, new Handled(records));
         var byPartition = new Dictionary<PartitionHandle, PartitionVisits>();
@@ -207,19 +210,19 @@ public sealed class VisitProcessor
             {
                 partition = _partitions.For(topicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value, readAt);
                 partition.Read(record.Offset.Value, readAt);
-                if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, out var visit, out var rejection))
+                if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, _urls, out var url, out var timestamp, out var rejection))
                 {
                     if (!partition.ProducedAlready(record.Offset.Value))
                         outputs.Add(DeadLetter(record, rejection));
                     continue;
                 }
-                if (!VisitValidation.IsKeyedByUrl(record.Message.Key, visit.Url))
+                if (!VisitValidation.IsKeyedByUrl(record.Message.Key, url))
                     Metrics.AddNotKeyedByUrl();
                 // Only the repartition topic's headers name a source; on the input they are anybody's.
                 var (sourcePartition, sourceOffset) = _settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
                 if (!byPartition.TryGetValue(partition, out var visits))
                     byPartition[partition] = visits = new PartitionVisits();
-                visits.Add(new VisitAt(visit.Url, visit.Timestamp, readAt, sourcePartition, sourceOffset, record.Offset.Value), record);
+                visits.Add(new VisitAt(url, timestamp, readAt, sourcePartition, sourceOffset, record.Offset.Value), record);
             }
             catch (Exception e)
             {
@@ -269,7 +272,7 @@ public sealed class VisitProcessor
     /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart;
     /// so does one read from its beginning, so that queries for its URLs are answered (with zeros) while it is empty.
     /// </summary>
-    private async Task<ProducerEnvelope<byte[], byte[], Handled>> HandleTickAsync(DateTimeOffset now)
+    private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleTickAsync(DateTimeOffset now)
     {
         var assigned = Control.AssignedPartitions;
         foreach (var partition in assigned)
@@ -293,14 +296,14 @@ public sealed class VisitProcessor
     /// </summary>
     private sealed class Outputs(VisitProcessor processor, Handled handled)
     {
-        private readonly List<ProducerRecord<byte[], byte[]>> _records = [];
+        private readonly List<ProducerRecord<byte[], OutputValue>> _records = [];
         private readonly List<PartitionHandle?> _owners = [];
 
         public Handled Handled { get; } = handled;
 
         public void Add(ProducerRecord<byte[], byte[]> record, PartitionHandle? owner = null)
         {
-            _records.Add(record);
+            _records.Add(OutputRecords.AsOutput(record));
             _owners.Add(owner);
         }
 
@@ -335,12 +338,12 @@ public sealed class VisitProcessor
             return false;
         }
 
-        public ProducerEnvelope<byte[], byte[], Handled> Envelope()
+        public ProducerEnvelope<byte[], OutputValue, Handled> Envelope()
         {
             var control = processor.Control;
             var owners = _owners;
             var handled = Handled;
-            return ProducerEnvelope<byte[], byte[], Handled>.Multi(_records, handled) with
+            return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(_records, handled) with
             {
                 MayProduce = index => owners[index] is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
             };

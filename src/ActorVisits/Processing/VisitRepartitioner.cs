@@ -48,10 +48,10 @@ internal static class VisitRepartitioner
         Rejection rejection;
         try
         {
-            if (VisitValidation.TryValidate(record, clock.GetUtcNow(), settings.MaxFutureSkew, settings.MaxVisitBytes, out var visit, out rejection))
+            if (VisitValidation.TryValidate(record, clock.GetUtcNow(), settings.MaxFutureSkew, settings.MaxVisitBytes, null, out var url, out _, out rejection))
             {
                 metrics.AddRepartitioned();
-                return OutputRecords.Repartitioned(settings.RepartitionTopicName, record, visit.Url);
+                return OutputRecords.Repartitioned(settings.RepartitionTopicName, record, url);
             }
         }
         catch (Exception e)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using ActorVisits.Entities;
 using Confluent.Kafka;
@@ -9,11 +10,14 @@ internal static class VisitValidation
 {
     /// <summary>
     /// A countable visit, or the reason the record is not one. Never throws: any key, value or headers give one or the
-    /// other. A value over <paramref name="maxVisitBytes"/> is refused without being parsed.
+    /// other. A value over <paramref name="maxVisitBytes"/> is refused without being parsed. Counting needs only the
+    /// visit's URL (from <paramref name="urls"/> when given: one string per URL) and time.
     /// </summary>
-    public static bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, out Visit visit, out Rejection rejection)
+    public static bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, UrlStrings? urls,
+        [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection)
     {
-        visit = null!;
+        url = null;
+        timestamp = default;
         var value = record.Message.Value;
         if (value is null)
         {
@@ -25,14 +29,14 @@ internal static class VisitValidation
             rejection = new Rejection(Rejection.TooLarge, $"the value is {value.Length} bytes, more than max-visit-bytes ({maxVisitBytes})");
             return false;
         }
-        if (!VisitJson.TryRead(value, out var parsed, out rejection))
+        if (!VisitJson.TryReadUrlAndTime(value, urls, out var parsedUrl, out var parsedTime, out rejection))
             return false;
-        if (parsed.Timestamp > readAt + maxFutureSkew)
+        if (parsedTime > readAt + maxFutureSkew)
         {
             rejection = new Rejection(Rejection.FutureTimestamp, $"timestamp more than {maxFutureSkew.TotalSeconds:0} s ahead of the wall clock");
             return false;
         }
-        visit = parsed;
+        (url, timestamp) = (parsedUrl, parsedTime);
         return true;
     }
 
