@@ -175,6 +175,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void Count(IReadOnlyList<VisitAt> visits, IActorRef replyTo, bool quiet)
     {
         var request = Begin(replyTo, quiet);
+        // Usually one update per window per visit: gathered without growing the list.
+        if (!quiet)
+            request.Updates.EnsureCapacity(visits.Count * _windows.Count);
         for (var index = 0; index < visits.Count; index++)
         {
             // A visit whose handling throws (a bug) is reported as that visit's failure; the others are still counted.

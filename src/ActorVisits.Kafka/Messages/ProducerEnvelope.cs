@@ -2,8 +2,17 @@ using Confluent.Kafka;
 
 namespace ActorVisits.Kafka.Messages;
 
-/// <summary>A record to produce to a topic.</summary>
-public sealed record ProducerRecord<TKey, TValue>(string Topic, Message<TKey, TValue> Message);
+/// <summary>
+/// A record to produce to a topic. Not a <see cref="Message{TKey,TValue}"/>: the producer flow hands every record's
+/// fields to librdkafka through one message of its own, so a record is one object, not two.
+/// </summary>
+public sealed record ProducerRecord<TKey, TValue>(string Topic, TKey Key, TValue Value, Timestamp Timestamp = default, Headers? Headers = null)
+{
+    /// <summary>The record of <paramref name="message"/>'s key, value, timestamp and headers.</summary>
+    public ProducerRecord(string topic, Message<TKey, TValue> message) : this(topic, message.Key, message.Value, message.Timestamp, message.Headers)
+    {
+    }
+}
 
 /// <summary>
 /// What a producer flow takes: zero, one or many records, and a pass-through value (typically the committable offset of

@@ -55,6 +55,12 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         // librdkafka's "any partition" per topic, made once: the overload taking a topic name makes one per record.
         private readonly Dictionary<string, TopicPartition> _anyPartitionOf = new(StringComparer.Ordinal);
         private Action _deliveredCallback = () => { };
+
+        /// <summary>
+        /// The one message every record is handed over in: Confluent.Kafka serializes it and librdkafka copies the bytes
+        /// inside <c>Produce</c>, and only its key and value (the record's own) are kept for a delivery report.
+        /// </summary>
+        private readonly Message<TKey, TValue> _message = new();
         private int _signalPending;
 
         public Logic(ProducerFlowStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
@@ -111,7 +117,6 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             var mayProduce = inFlight.Envelope.MayProduce;
             for (var i = first; i < records.Count; i++)
             {
-                var index = i;
                 if (mayProduce is not null && !mayProduce(i))
                 {
                     Interlocked.Decrement(ref inFlight.Remaining);
@@ -122,7 +127,21 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                     var record = records[i];
                     if (!_anyPartitionOf.TryGetValue(record.Topic, out var target))
                         _anyPartitionOf[record.Topic] = target = new TopicPartition(record.Topic, Partition.Any);
-                    _producer.Produce(target, record.Message, inFlight.OnAnyReport ?? (report => OnReport(inFlight, index, report)));
+                    _message.Key = record.Key;
+                    _message.Value = record.Value;
+                    _message.Timestamp = record.Timestamp;
+                    _message.Headers = record.Headers;
+                    try
+                    {
+                        _producer.Produce(target, _message, inFlight.OnAnyReport ?? ReportFor(inFlight, i));
+                    }
+                    finally
+                    {
+                        // Nothing of a record stays reachable from here once it is handed over.
+                        _message.Key = default!;
+                        _message.Value = default!;
+                        _message.Headers = null;
+                    }
                 }
                 catch (ProduceException<TKey, TValue> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
                 {
@@ -141,6 +160,9 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 EmitCompleted();
             PullIfRoom();
         }
+
+        // Its own method: a closure made in the loop above would be allocated for every record, used or not.
+        private Action<DeliveryReport<TKey, TValue>> ReportFor(InFlight inFlight, int index) => report => OnReport(inFlight, index, report);
 
         protected override void OnTimer(object timerKey)
         {

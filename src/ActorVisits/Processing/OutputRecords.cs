@@ -47,24 +47,13 @@ internal static class OutputRecords
                 url = update.Url;
                 key = Encoding.UTF8.GetBytes(url);
             }
-            records.Add(new ProducerRecord<byte[], OutputValue>(update.Window.Topic, new Message<byte[], OutputValue>
-            {
-                Key = key,
-                Value = OutputValue.Of(update, inputPartition, generation),
-                Timestamp = new Timestamp(update.WindowEnd),
-            }));
+            records.Add(new ProducerRecord<byte[], OutputValue>(update.Window.Topic, key, OutputValue.Of(update, inputPartition, generation), new Timestamp(update.WindowEnd)));
         }
     }
 
     /// <summary>A record of bytes (a dead letter, a late copy) as the processor's producer takes it.</summary>
     public static ProducerRecord<byte[], OutputValue> AsOutput(ProducerRecord<byte[], byte[]> record) =>
-        new(record.Topic, new Message<byte[], OutputValue>
-        {
-            Key = record.Message.Key,
-            Value = OutputValue.Of(record.Message.Value),
-            Timestamp = record.Message.Timestamp,
-            Headers = record.Message.Headers,
-        });
+        new(record.Topic, record.Key, OutputValue.Of(record.Value), record.Timestamp, record.Headers);
 
     /// <summary>
     /// A valid visit re-keyed by its URL for the repartition topic: the original bytes and timestamp, with headers naming

@@ -29,6 +29,7 @@ public sealed class VisitProcessor
     private readonly TimeProvider _clock;
     private readonly PartitionRegistry _partitions;
     private readonly PartitionEnds _ends;
+    private readonly IActorRefProvider _provider;
 
     /// <summary>The URLs read lately, so that each visit of a URL reuses its string (used by the stage that validates, one batch at a time).</summary>
     private readonly UrlStrings _urls = new();
@@ -43,6 +44,7 @@ public sealed class VisitProcessor
     {
         _settings = settings;
         _clock = clock;
+        _provider = ((ExtendedActorSystem)system).Provider;
         _startWithoutCommit = CountingStartFrom(settings) == AutoOffsetReset.Earliest ? 0 : null;
         var local = new LocalPartitions();
         var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
@@ -140,8 +142,14 @@ public sealed class VisitProcessor
             FromBeginning = settings.FromBeginning && !settings.Repartition,
         };
         consumerSettings.Config.AutoOffsetReset = CountingStartFrom(settings);
-        var (control, visits) = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).PreMaterialize(materializer);
-        processor.Control = control;
+        // One graph from the consumer to the committer: a pre-materialized source would put a publisher between them,
+        // with a message and an enumerator per record. Its control is known when the graph is materialized, before any
+        // record is read.
+        var visits = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).MapMaterializedValue(control =>
+        {
+            processor.Control = control;
+            return NotUsed.Instance;
+        });
 
         var ticks = Source.Tick(settings.TickInterval, settings.TickInterval, NotUsed.Instance)
             .Select(_ => new ProcessorBatch([], processor._clock.GetUtcNow()))
@@ -230,12 +238,26 @@ public sealed class VisitProcessor
                     outputs.Add(Failed(record, VisitFailure.Describe(e)));
             }
         }
-        var asks = byPartition.Select(p => p.Key.Actor.Ask<Updated>(new CountVisits(p.Value.Visits), p.Key.Ready.IsCompleted ? _settings.AskTimeout : null)).ToList();
-        await Task.WhenAll(byPartition.Keys.Select(p => p.Ready));
-        var answers = await Task.WhenAll(asks);
-        foreach (var ((partition, counted), answer) in byPartition.Zip(answers))
+        var partitions = new PartitionHandle[byPartition.Count];
+        var counted = new PartitionVisits[byPartition.Count];
+        var questions = new Task<Updated>[byPartition.Count];
+        var allReady = true;
+        var next = 0;
+        foreach (var (partition, visits) in byPartition)
         {
-            Metrics.AddVisits(counted.Visits.Count - answer.Late.Count - answer.Duplicates - answer.Failed.Count, answer.Late.Count, answer.Duplicates);
+            (partitions[next], counted[next]) = (partition, visits);
+            questions[next++] = Question(partition.Actor, new CountVisits(visits.Visits));
+            allReady &= partition.Ready.IsCompleted;
+        }
+        // A rebuilding partition keeps the request until its replay is done: no time limit until then, and a failed
+        // rebuild fails the stream.
+        if (!allReady)
+            await Task.WhenAll(partitions.Select(p => p.Ready));
+        var answers = await AnswersWithinAsync(questions, partitions);
+        for (var i = 0; i < partitions.Length; i++)
+        {
+            var (partition, visits, answer) = (partitions[i], counted[i], answers[i]);
+            Metrics.AddVisits(visits.Visits.Count - answer.Late.Count - answer.Duplicates - answer.Failed.Count, answer.Late.Count, answer.Duplicates);
             // Revoked while being counted: the same as above, and the new owner may have produced newer updates already
             // (and copies its late and failed records again).
             if (!Control.IsAssigned(partition.Partition, partition.Epoch))
@@ -243,16 +265,45 @@ public sealed class VisitProcessor
                 outputs.Handled.NotProduced(partition.Partition);
                 continue;
             }
-            foreach (var failure in answer.Failed.Where(f => !partition.ProducedAlready(counted.Visits[f.Visit].Offset)))
-                outputs.Add(Failed(counted.Records[failure.Visit], failure.Error));
+            foreach (var failure in answer.Failed)
+            {
+                if (!partition.ProducedAlready(visits.Visits[failure.Visit].Offset))
+                    outputs.Add(Failed(visits.Records[failure.Visit], failure.Error));
+            }
             if (_settings.LateTopic is { } lateTopic)
             {
-                foreach (var late in answer.Late.Where(l => !partition.ProducedAlready(counted.Visits[l.Visit].Offset)))
-                    outputs.Add(OutputRecords.Late(lateTopic, counted.Records[late.Visit], counted.Visits[late.Visit].EventTime, late.StreamSecond, _settings.DeadLetterMaxBytes), partition);
+                foreach (var late in answer.Late)
+                {
+                    if (!partition.ProducedAlready(visits.Visits[late.Visit].Offset))
+                        outputs.Add(OutputRecords.Late(lateTopic, visits.Records[late.Visit], visits.Visits[late.Visit].EventTime, late.StreamSecond, _settings.DeadLetterMaxBytes), partition);
+                }
             }
             outputs.AddUpdates(answer, partition, skipProducedAlready: true);
         }
         return outputs.Envelope();
+    }
+
+    /// <summary>Tells a partition actor <paramref name="message"/>; its answer completes the task.</summary>
+    private Task<Updated> Question(IActorRef partition, object message)
+    {
+        var answer = new Answer<Updated>(_provider);
+        partition.Tell(message, answer);
+        return answer.Task;
+    }
+
+    /// <summary>The partition actors' answers, within <c>ask-timeout</c> of now; after that the stream fails, naming those that did not answer.</summary>
+    private async Task<Updated[]> AnswersWithinAsync(Task<Updated>[] questions, IReadOnlyList<PartitionHandle> partitions)
+    {
+        var all = Task.WhenAll(questions);
+        try
+        {
+            return await all.WaitAsync(_settings.AskTimeout);
+        }
+        catch (TimeoutException)
+        {
+            var silent = partitions.Where((_, i) => !questions[i].IsCompleted).Select(p => p.Partition.ToString());
+            throw new TimeoutException($"No answer within ask-timeout ({_settings.AskTimeout.TotalSeconds:0.#} s) from the actors of {string.Join(", ", silent)}.");
+        }
     }
 
     private ProducerRecord<byte[], byte[]> DeadLetter(ConsumeResult<byte[], byte[]> record, Rejection rejection)
@@ -282,8 +333,7 @@ public sealed class VisitProcessor
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
         _ends.Refresh(partitions.Where(p => now - p.LastRecordAt >= _settings.IdleAdvance).Select(p => p.Partition).ToList());
-        var answers = await Task.WhenAll(partitions.Select(p =>
-            p.Actor.Ask<Updated>(new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)), _settings.AskTimeout)));
+        var answers = await AnswersWithinAsync(partitions.Select(p => Question(p.Actor, new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)))).ToArray(), partitions);
         var outputs = new Outputs(this, new Handled([]));
         foreach (var (partition, answer) in partitions.Zip(answers))
             outputs.AddUpdates(answer, partition);
@@ -296,15 +346,42 @@ public sealed class VisitProcessor
     /// </summary>
     private sealed class Outputs(VisitProcessor processor, Handled handled)
     {
-        private readonly List<ProducerRecord<byte[], OutputValue>> _records = [];
-        private readonly List<PartitionHandle?> _owners = [];
+        // Sized for one update per window per visit, the usual case: the list rarely grows.
+        private readonly List<ProducerRecord<byte[], OutputValue>> _records = new(handled.Records.Count * processor._settings.Windows.Count);
+
+        /// <summary>Runs of records with one owner: the run's owner, and the index after its last record.</summary>
+        private readonly List<(int End, PartitionHandle? Owner)> _owners = [];
 
         public Handled Handled { get; } = handled;
 
         public void Add(ProducerRecord<byte[], byte[]> record, PartitionHandle? owner = null)
         {
             _records.Add(OutputRecords.AsOutput(record));
-            _owners.Add(owner);
+            Owned(owner);
+        }
+
+        /// <summary>The records added since the last call belong to <paramref name="owner"/>.</summary>
+        private void Owned(PartitionHandle? owner)
+        {
+            if (_owners.Count > 0 && ReferenceEquals(_owners[^1].Owner, owner))
+                _owners[^1] = (_records.Count, owner);
+            else
+                _owners.Add((_records.Count, owner));
+        }
+
+        /// <summary>The owner of record <paramref name="index"/>.</summary>
+        private static PartitionHandle? OwnerOf(List<(int End, PartitionHandle? Owner)> owners, int index)
+        {
+            var (low, high) = (0, owners.Count - 1);
+            while (low < high)
+            {
+                var middle = (low + high) / 2;
+                if (owners[middle].End <= index)
+                    low = middle + 1;
+                else
+                    high = middle;
+            }
+            return owners[low].Owner;
         }
 
         /// <summary>
@@ -321,10 +398,8 @@ public sealed class VisitProcessor
                 processor.Metrics.AddNotProducedAgain(updated.Updates.Count - updates.Count);
             }
             processor.Metrics.AddUpdates(updates.Count);
-            var from = _records.Count;
             OutputRecords.AddUpdates(_records, updates, owner.Partition.Partition.Value, owner.Generation);
-            for (var i = from; i < _records.Count; i++)
-                _owners.Add(owner);
+            Owned(owner);
         }
 
         // A loop, not Any with a closure: this runs for every answer.
@@ -345,7 +420,7 @@ public sealed class VisitProcessor
             var handled = Handled;
             return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(_records, handled) with
             {
-                MayProduce = index => owners[index] is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
+                MayProduce = index => OwnerOf(owners, index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
             };
         }
     }

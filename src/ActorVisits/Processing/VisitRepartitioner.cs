@@ -30,8 +30,10 @@ internal static class VisitRepartitioner
         EnsureTopicAsync(kafka, settings).GetAwaiter().GetResult();
         var consumerSettings = kafka.Consumer(settings.GroupId, Deserializers.ByteArray, Deserializers.ByteArray) with { FromBeginning = settings.FromBeginning };
         consumerSettings.Config.AutoOffsetReset = settings.StartFrom;
-        var (control, records) = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic).PreMaterialize(system.Materializer());
-        var completion = records
+        IConsumerControl control = null!;
+        // One graph, consumer to committer (see VisitProcessor); the control is set while it is materialized.
+        var completion = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic)
+            .MapMaterializedValue(materialized => control = materialized)
             .Select(message => ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(Rekeyed(message.Record, settings, metrics, clock), message.CommittableOffset))
             .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray) with { KeepDeliveryResults = false }))
             .Select(results => results.PassThrough)
