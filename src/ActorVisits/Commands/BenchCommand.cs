@@ -86,7 +86,9 @@ internal static class BenchCommand
             Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores, steps of {step.TotalSeconds:N0} s after {SustainedRate.Settling.TotalSeconds:N0} s settling; windows " +
                               string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2; " +
                               $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.LingerMs}.");
-            Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC.");
+            var gen0Size = Environment.GetEnvironmentVariable("DOTNET_GCgen0size");
+            Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC" +
+                              (gen0Size is null ? "" : $", DOTNET_GCgen0size={gen0Size}") + ".");
 
             var offered = parse.GetValue(rates)!;
             var drainedCeiling = double.NaN;
@@ -135,7 +137,7 @@ internal static class BenchCommand
                     Console.WriteLine($"processor, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
                                       $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
                                       $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
-                                      $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms ({result.FullGcs} full), " +
+                                      $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms in {result.Gcs} GCs ({result.FullGcs} full), " +
                                       $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0})" +
                                       (result.Sustained ? "" : "  (not sustained)"));
                     if (sampler is not null)

@@ -160,6 +160,7 @@ public sealed class VisitProcessor
                 processor.Metrics.AddRead();
                 return new ReadRecord(message, processor._clock.GetUtcNow());
             })
+            .Async()
             // Records gather here only while every request slot below is busy: batches grow with the load.
             .Batch(settings.MaxBatch, first => new List<ReadRecord>(8) { first }, (batch, next) =>
             {
