@@ -143,8 +143,8 @@ public sealed class VisitProcessor
         };
         consumerSettings.Config.AutoOffsetReset = CountingStartFrom(settings);
         // One graph from the consumer to the committer: a pre-materialized source would put a publisher between them,
-        // with a message and an enumerator per record. Its control is known when the graph is materialized, before any
-        // record is read.
+        // with a message and an enumerator per record (the async boundary below still gives the consumer an actor of
+        // its own). Its control is known when the graph is materialized, before any record is read.
         var visits = KafkaConsumer.CommittableSource(consumerSettings, settings.CountingTopic).MapMaterializedValue(control =>
         {
             processor.Control = control;
@@ -196,7 +196,7 @@ public sealed class VisitProcessor
     /// Dead-letters the invalid records and asks each partition actor to count its visits, all partitions at once.
     /// Partition actors are looked up and asked before the first await: the registry belongs to this stage, and each
     /// partition actor must get its requests in stream order. A partition still rebuilding keeps the request until its
-    /// replay is done, so that ask has no time limit; a failed rebuild fails the stream. Late visits are copied to the
+    /// replay is done, so its answer has no time limit until then; a failed rebuild fails the stream. Late visits are copied to the
     /// late topic; a record whose handling threw goes where <c>on-record-error</c> says.
     /// </summary>
     private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
