@@ -20,9 +20,7 @@ public static class VisitJson
 
     public static byte[] Serialize(Visit visit)
     {
-        var (buffer, writer) = _perThread ??= (new ArrayBufferWriter<byte>(256), new Utf8JsonWriter(new ArrayBufferWriter<byte>()));
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
+        var (buffer, writer) = ReusedJsonWriter.Start(ref _perThread);
         writer.WriteStartObject();
         writer.WriteString("id"u8, visit.Id);
         writer.WriteString("sourceIp"u8, visit.SourceIp);
@@ -370,6 +368,7 @@ public static class VisitJson
                 return reader.GetString();
             // Unescaped, a URL has at most as many UTF-16 characters as its JSON text has bytes.
             var raw = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            // An escape takes at most 6 bytes per character: more bytes than that unescape to too many characters.
             if (raw > 6 * MaxUrlBytes)
             {
                 UrlTooLong = true;

@@ -11,7 +11,6 @@ namespace ActorVisits.Entities.Windows;
 /// </summary>
 public static class WindowUpdateJson
 {
-
     // One writer per thread, reset for each update: serializing is on the hot path (three updates per visit or more).
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _perThread;
@@ -26,9 +25,7 @@ public static class WindowUpdateJson
     /// </summary>
     public static ReadOnlySpan<byte> Write(WindowUpdate update, int inputPartition = -1, int generation = -1)
     {
-        var (buffer, writer) = _perThread ??= NewWriter();
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
+        var (buffer, writer) = ReusedJsonWriter.Start(ref _perThread);
         writer.WriteStartObject();
         writer.WriteString("url"u8, update.Url);
         writer.WriteString("window"u8, update.Window.Name);
@@ -43,12 +40,6 @@ public static class WindowUpdateJson
         writer.WriteEndObject();
         writer.Flush();
         return buffer.WrittenSpan;
-    }
-
-    private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewWriter()
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        return (buffer, new Utf8JsonWriter(buffer));
     }
 
     private static void WriteTime(Utf8JsonWriter writer, ReadOnlySpan<byte> name, DateTimeOffset time)
