@@ -18,7 +18,13 @@ public static class VisitJson
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _perThread;
 
-    public static byte[] Serialize(Visit visit)
+    public static byte[] Serialize(Visit visit) => SerializeInPlace(visit).ToArray();
+
+    /// <summary>
+    /// <paramref name="visit"/>'s JSON in this thread's reused buffer, valid until the thread serializes its next visit:
+    /// for a producer that copies the bytes at once (librdkafka with its copy flag).
+    /// </summary>
+    public static ReadOnlySpan<byte> SerializeInPlace(Visit visit)
     {
         var (buffer, writer) = ReusedJsonWriter.Start(ref _perThread);
         writer.WriteStartObject();
@@ -30,7 +36,7 @@ public static class VisitJson
         writer.WriteString("timestamp"u8, timestamp[..written]);
         writer.WriteEndObject();
         writer.Flush();
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenSpan;
     }
 
     public static string FormatTimestamp(DateTimeOffset timestamp) =>

@@ -23,12 +23,20 @@ public static partial class KafkaLog
     /// <summary>A logger of the application's logging, for the stages' own lines.</summary>
     public static ILogger Logger(string category) => LoggerFactory.CreateLogger(category);
 
+    /// <summary>A Confluent.Kafka client's log handler writing as <see cref="Writer"/> does.</summary>
     public static Action<IClient, LogMessage> For(IEnumerable<KeyValuePair<string, string>> config)
+    {
+        var write = Writer(config);
+        return (_, message) => write(message);
+    }
+
+    /// <summary>Writes a client's librdkafka log lines: warnings and worse (everything with <c>debug</c>), repeats folded.</summary>
+    public static Action<LogMessage> Writer(IEnumerable<KeyValuePair<string, string>> config)
     {
         var verbose = config.Any(p => p.Key == "debug" && !string.IsNullOrWhiteSpace(p.Value));
         var lastWritten = new ConcurrentDictionary<string, (DateTime At, int Suppressed)>();
         var logger = Logger("librdkafka");
-        return (_, message) =>
+        return message =>
         {
             if (!verbose && message.Level > SyslogLevel.Warning)
                 return;

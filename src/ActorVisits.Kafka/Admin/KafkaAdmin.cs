@@ -170,7 +170,8 @@ public sealed class KafkaAdmin : IKafkaAdmin
             SessionTimeoutMs = 10_000,
         };
         // Joining a group needs the protocol its members speak (a broker refuses a mix; the embedded one aborts).
-        config.PartitionAssignmentStrategy ??= Settings.ConsumerSettings<byte[], byte[]>.AssignmentStrategy;
+        if (config.Get("partition.assignment.strategy") is null)
+            config.PartitionAssignmentStrategy = Settings.ConsumerSettings<byte[], byte[]>.AssignmentStrategy;
         return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
     }
 

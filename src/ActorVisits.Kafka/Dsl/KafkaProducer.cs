@@ -3,7 +3,6 @@ using ActorVisits.Kafka.Settings;
 using ActorVisits.Kafka.Stages;
 using Akka;
 using Akka.Streams.Dsl;
-using Confluent.Kafka;
 
 namespace ActorVisits.Kafka.Dsl;
 
@@ -15,10 +14,5 @@ public static class KafkaProducer
     /// </summary>
     public static Flow<ProducerEnvelope<TKey, TValue, TPassThrough>, ProducerResults<TKey, TValue, TPassThrough>, NotUsed> FlexiFlow<TKey, TValue, TPassThrough>(
         ProducerSettings<TKey, TValue> settings) =>
-        Flow.FromGraph(new ProducerFlowStage<TKey, TValue, TPassThrough>(settings, sharedProducer: null));
-
-    /// <summary>The same flow on a producer owned by the caller (several flows may share it; the caller disposes it).</summary>
-    public static Flow<ProducerEnvelope<TKey, TValue, TPassThrough>, ProducerResults<TKey, TValue, TPassThrough>, NotUsed> FlexiFlow<TKey, TValue, TPassThrough>(
-        ProducerSettings<TKey, TValue> settings, IProducer<TKey, TValue> producer) =>
-        Flow.FromGraph(new ProducerFlowStage<TKey, TValue, TPassThrough>(settings, producer));
+        Flow.FromGraph(new ProducerFlowStage<TKey, TValue, TPassThrough>(settings));
 }

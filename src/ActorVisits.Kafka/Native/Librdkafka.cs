@@ -74,12 +74,115 @@ internal static partial class Librdkafka
     [LibraryImport(Library)]
     public static partial void rd_kafka_consumer_group_metadata_destroy(IntPtr groupMetadata);
 
+    // The producer path of NativeProducer: librdkafka's own calls, so that a record and its delivery report make no .NET objects.
 
+    [LibraryImport(Library)]
+    public static unsafe partial void rd_kafka_conf_set_dr_msg_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void> deliveryReport);
 
+    [LibraryImport(Library)]
+    public static unsafe partial void rd_kafka_conf_set_log_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, int, byte*, byte*, void> log);
 
+    [LibraryImport(Library)]
+    public static unsafe partial void rd_kafka_conf_set_error_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, int, byte*, IntPtr, void> error);
 
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_conf_set_opaque(IntPtr conf, IntPtr opaque);
 
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_conf_destroy(IntPtr conf);
 
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_opaque(IntPtr rk);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr rd_kafka_topic_new(IntPtr rk, string topic, IntPtr topicConf);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_topic_destroy(IntPtr rkt);
+
+    [LibraryImport(Library)]
+    public static unsafe partial IntPtr rd_kafka_produceva(IntPtr rk, ProduceArgument* arguments, nuint count);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_poll(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_flush(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_outq_len(IntPtr rk);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_error_code(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_error_string(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_error_destroy(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_name(IntPtr rk);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_fatal_error(IntPtr rk, byte[] errstr, nuint errstrSize);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_message_status(IntPtr message);
+
+    [LibraryImport(Library)]
+    public static unsafe partial long rd_kafka_message_timestamp(IntPtr message, int* timestampType);
+
+    /// <summary><c>rd_kafka_vu_t</c>: one argument of <see cref="rd_kafka_produceva"/>, a type and a 64-byte union.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 72)]
+    public unsafe struct ProduceArgument
+    {
+        [FieldOffset(0)] public ProduceArgumentType Type;
+        [FieldOffset(8)] public IntPtr Pointer;
+        [FieldOffset(8)] public int Int32;
+        [FieldOffset(8)] public long Int64;
+        [FieldOffset(16)] public nuint Size;
+        // A header: name (Pointer), value (Value), size (HeaderSize; -1 never used here).
+        [FieldOffset(16)] public IntPtr Value;
+        [FieldOffset(24)] public nint HeaderSize;
+    }
+
+    /// <summary><c>rd_kafka_vtype_t</c>.</summary>
+    public enum ProduceArgumentType
+    {
+        End = 0,
+        Topic = 1,
+        TopicHandle = 2,
+        Partition = 3,
+        Value = 4,
+        Key = 5,
+        Opaque = 6,
+        MessageFlags = 7,
+        Timestamp = 8,
+        Header = 9,
+        Headers = 10,
+    }
+
+    /// <summary><c>RD_KAFKA_MSG_F_COPY</c>: librdkafka copies key and value before produce returns.</summary>
+    public const int MessageFlagCopy = 0x2;
+
+    /// <summary><c>RD_KAFKA_PARTITION_UA</c>: the configured partitioner picks the partition.</summary>
+    public const int PartitionUnassigned = -1;
+
+    /// <summary><c>rd_kafka_message_t</c>, as a delivery report carries it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Message
+    {
+        public int Error;
+        public IntPtr Topic;
+        public int Partition;
+        public IntPtr Payload;
+        public nuint Length;
+        public IntPtr Key;
+        public nuint KeyLength;
+        public long Offset;
+        public IntPtr Private;
+    }
 
     public static string ErrorText(byte[] errstr)
     {

@@ -26,6 +26,19 @@ public static class ClientProperties
             return KeyValuePair.Create(pair[..separator].Trim(), pair[(separator + 1)..].Trim());
         }).ToList();
 
+    /// <summary>
+    /// Throws <see cref="InvalidConfigurationException"/> naming (by <paramref name="nameOf"/>) the first property
+    /// librdkafka refuses, with its reason; a secret property's value and reason are not repeated.
+    /// </summary>
+    public static void Validate(IEnumerable<KeyValuePair<string, string>> properties, Func<string, string> nameOf)
+    {
+        if (Native.PropertyCheck.FirstRefused(properties) is not var (key, value, reason))
+            return;
+        throw new InvalidConfigurationException(IsSecret(key)
+            ? $"{nameOf(key)} is not accepted by librdkafka (its value is not shown)."
+            : $"{nameOf(key)} = '{value}' is not accepted by librdkafka: {reason}.");
+    }
+
     public static bool IsSecret(string key) => SecretMarkers.Any(marker => key.Contains(marker, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>One line per property for logs, secrets masked.</summary>

@@ -58,17 +58,22 @@ public sealed record ConsumerSettings<TKey, TValue>(
             // Positions are stored by explicit commits only, never as a side effect of polling.
             EnableAutoOffsetStore = false,
         };
-        // Defaults below; a client property given for the same key wins.
+        // Defaults below; a client property given for the same key wins (read raw: a value librdkafka accepts, such as
+        // auto.offset.reset=smallest, need not parse as Confluent.Kafka's typed property).
         // A group without a committed offset starts at the beginning, so nothing published before it is missed.
-        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        if (config.Get("auto.offset.reset") is null)
+            config.AutoOffsetReset = AutoOffsetReset.Earliest;
         // Bounds librdkafka's own prefetch queue, the other half of the memory held under backpressure.
-        config.QueuedMaxMessagesKbytes ??= 16 * 1024;
+        if (config.Get("queued.max.messages.kbytes") is null)
+            config.QueuedMaxMessagesKbytes = 16 * 1024;
         // A dead member's partitions move to the survivors within 10 s (heartbeats run on librdkafka's own thread,
         // so .NET GC pauses do not expire the session). Also bounds how long the embedded broker holds a rebalance.
-        config.SessionTimeoutMs ??= 10_000;
+        if (config.Get("session.timeout.ms") is null)
+            config.SessionTimeoutMs = 10_000;
         // Incremental rebalancing: a member joining or leaving moves only the partitions that change owner, instead of
         // revoking every partition of every member (whose in-flight records would all be read and produced again).
-        config.PartitionAssignmentStrategy ??= AssignmentStrategy;
+        if (config.Get("partition.assignment.strategy") is null)
+            config.PartitionAssignmentStrategy = AssignmentStrategy;
         return new ConsumerSettings<TKey, TValue>(config, keyDeserializer, valueDeserializer);
     }
 

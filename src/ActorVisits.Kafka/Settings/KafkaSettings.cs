@@ -35,9 +35,11 @@ public sealed record KafkaSettings(
         var consumer = kafka.Section("consumer");
         var producer = kafka.Section("producer");
         var committer = kafka.Section("committer");
+        var clientProperties = kafka.StringMap("client-properties");
+        Settings.ClientProperties.Validate(clientProperties, key => $"Configuration key '{Section}.client-properties.\"{key}\"'");
         return new KafkaSettings(
             kafka.String("bootstrap-servers"),
-            kafka.StringMap("client-properties"),
+            clientProperties,
             consumer.PositiveDuration("poll-timeout"),
             consumer.PositiveInt("max-buffered-records"),
             consumer.PositiveDuration("fetch-wait-max"),

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using ActorVisits.Kafka.Messages;
+using ActorVisits.Kafka.Native;
 using ActorVisits.Kafka.Settings;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -12,13 +14,14 @@ namespace ActorVisits.Kafka.Stages;
 /// <see cref="ProducerSettings{TKey,TValue}.MaxInFlightRecords"/> records in flight, and librdkafka's own queue is
 /// sized above that; should librdkafka still answer <c>Local_QueueFull</c> (its queue set smaller by a client
 /// property), the flow waits for acknowledgements and produces the rest then. A delivery failure fails the stage: a
-/// record is never dropped silently.
+/// record is never dropped silently. Records go through a <see cref="NativeProducer"/>: a record's delivery report
+/// finds its envelope through a slot of native memory holding the envelope's GC handle (one handle per envelope),
+/// so neither producing nor acknowledging a record makes a .NET object.
 /// </summary>
-internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings, IProducer<TKey, TValue>? sharedProducer)
+internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings)
     : GraphStage<FlowShape<ProducerEnvelope<TKey, TValue, TPassThrough>, ProducerResults<TKey, TValue, TPassThrough>>>
 {
     private readonly ProducerSettings<TKey, TValue> _settings = settings;
-    private readonly IProducer<TKey, TValue>? _sharedProducer = sharedProducer;
     private readonly Inlet<ProducerEnvelope<TKey, TValue, TPassThrough>> _in = new("ProducerFlow.in");
     private readonly Outlet<ProducerResults<TKey, TValue, TPassThrough>> _out = new("ProducerFlow.out");
 
@@ -28,19 +31,56 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
-    private sealed class InFlight(ProducerEnvelope<TKey, TValue, TPassThrough> envelope, bool keepDeliveries)
+    /// <summary>
+    /// An envelope between its push and its results. Each record's opaque is the address of its own slot in a native
+    /// array that holds this envelope's GC handle in every slot: the report finds the envelope through the slot and
+    /// the record's index from the slot's place in the array.
+    /// </summary>
+    private sealed unsafe class InFlight
     {
-        public ProducerEnvelope<TKey, TValue, TPassThrough> Envelope { get; } = envelope;
-        public DeliveryResult<TKey, TValue>[] Deliveries { get; } = keepDeliveries ? new DeliveryResult<TKey, TValue>[envelope.Records.Count] : [];
-        public int Remaining = envelope.Records.Count;
+        private GCHandle _self;
+        private IntPtr* _slots;
+
+        public InFlight(ProducerEnvelope<TKey, TValue, TPassThrough> envelope, bool keepDeliveries)
+        {
+            Envelope = envelope;
+            var count = envelope.Records.Count;
+            Deliveries = keepDeliveries ? new DeliveryResult<TKey, TValue>[count] : [];
+            Remaining = count;
+            if (count == 0)
+                return;
+            _self = GCHandle.Alloc(this);
+            _slots = (IntPtr*)NativeMemory.Alloc((nuint)count, (nuint)sizeof(IntPtr));
+            new Span<IntPtr>(_slots, count).Fill(GCHandle.ToIntPtr(_self));
+        }
+
+        public ProducerEnvelope<TKey, TValue, TPassThrough> Envelope { get; }
+        public DeliveryResult<TKey, TValue>[] Deliveries { get; }
+        public int Remaining;
         public volatile Error? Error;
         public string? FailedTopic;
 
-        /// <summary>Without delivery results: one callback for all the envelope's records.</summary>
-        public Action<DeliveryReport<TKey, TValue>>? OnAnyReport;
+        public IntPtr OpaqueOf(int index) => (IntPtr)(_slots + index);
+
+        public static InFlight Of(IntPtr opaque, out int index)
+        {
+            var inFlight = (InFlight)GCHandle.FromIntPtr(*(IntPtr*)opaque).Target!;
+            index = (int)((IntPtr*)opaque - inFlight._slots);
+            return inFlight;
+        }
+
+        /// <summary>Once no report can come for it any more (all in, or the producer destroyed).</summary>
+        public void Release()
+        {
+            if (_slots is null)
+                return;
+            NativeMemory.Free(_slots);
+            _slots = null;
+            _self.Free();
+        }
     }
 
-    private sealed class Logic : TimerGraphStageLogic
+    private sealed class Logic : TimerGraphStageLogic, IDeliveryListener
     {
         private const string RetryTimer = "queue-full";
         private static readonly TimeSpan QueueFullRetry = TimeSpan.FromMilliseconds(10);
@@ -51,16 +91,8 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         /// <summary>The envelope whose records librdkafka's full queue refused, and the first record still to produce.</summary>
         private (InFlight Envelope, int Next)? _waitingForRoom;
         private int _recordsInFlight;
-        private IProducer<TKey, TValue> _producer = null!;
-        // librdkafka's "any partition" per topic, made once: the overload taking a topic name makes one per record.
-        private readonly Dictionary<string, TopicPartition> _anyPartitionOf = new(StringComparer.Ordinal);
+        private NativeProducer? _producer;
         private Action _deliveredCallback = () => { };
-
-        /// <summary>
-        /// The one message every record is handed over in: Confluent.Kafka serializes it and librdkafka copies the bytes
-        /// inside <c>Produce</c>, and only its key and value (the record's own) are kept for a delivery report.
-        /// </summary>
-        private readonly Message<TKey, TValue> _message = new();
         private int _signalPending;
 
         public Logic(ProducerFlowStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
@@ -82,15 +114,8 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             // librdkafka's queue larger than the flow's own bound, unless a client property says otherwise: a stalled
             // broker makes the flow wait, not fail.
             var config = new ProducerConfig(new Dictionary<string, string>(Settings.Config));
-            config.QueueBufferingMaxMessages ??= Math.Max(100_000, 2 * Settings.MaxInFlightRecords);
-            // Without delivery results, reports need only their status (and the topic, always there).
-            if (!Settings.KeepDeliveryResults && config.Get("dotnet.producer.delivery.report.fields") is null)
-                config.DeliveryReportFields = "status";
-            _producer = _stage._sharedProducer ?? new ProducerBuilder<TKey, TValue>(config)
-                .SetKeySerializer(Settings.KeySerializer)
-                .SetValueSerializer(Settings.ValueSerializer)
-                .SetLogHandler(KafkaLog.For(config))
-                .Build();
+            if (config.Get("queue.buffering.max.messages") is null)
+                config.QueueBufferingMaxMessages = Math.Max(100_000, 2 * Settings.MaxInFlightRecords);
             var delivered = GetAsyncCallback(OnDelivered);
             _deliveredCallback = () =>
             {
@@ -98,13 +123,12 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 if (Interlocked.Exchange(ref _signalPending, 1) == 0)
                     delivered();
             };
+            _producer = NativeProducer.Create(config, this);
         }
 
         private void OnPush()
         {
             var inFlight = new InFlight(Grab(_stage._in), Settings.KeepDeliveryResults);
-            if (!Settings.KeepDeliveryResults)
-                inFlight.OnAnyReport = report => OnReport(inFlight, -1, report);
             _inFlight.Enqueue(inFlight);
             _recordsInFlight += inFlight.Envelope.Records.Count;
             ProduceFrom(inFlight, 0);
@@ -122,38 +146,30 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                     Interlocked.Decrement(ref inFlight.Remaining);
                     continue;
                 }
+                var record = records[i];
+                Error? error;
                 try
                 {
-                    var record = records[i];
-                    if (!_anyPartitionOf.TryGetValue(record.Topic, out var target))
-                        _anyPartitionOf[record.Topic] = target = new TopicPartition(record.Topic, Partition.Any);
-                    _message.Key = record.Key;
-                    _message.Value = record.Value;
-                    _message.Timestamp = record.Timestamp;
-                    _message.Headers = record.Headers;
-                    try
-                    {
-                        _producer.Produce(target, _message, inFlight.OnAnyReport ?? ReportFor(inFlight, i));
-                    }
-                    finally
-                    {
-                        // Nothing of a record stays reachable from here once it is handed over.
-                        _message.Key = default!;
-                        _message.Value = default!;
-                        _message.Headers = null;
-                    }
+                    var key = Settings.KeySerializer.Serialize(record.Key, new SerializationContext(MessageComponentType.Key, record.Topic, record.Headers));
+                    var value = Settings.ValueSerializer.Serialize(record.Value, new SerializationContext(MessageComponentType.Value, record.Topic, record.Headers));
+                    var timestampMs = record.Timestamp.Type == TimestampType.NotAvailable ? 0 : record.Timestamp.UnixTimestampMs;
+                    error = _producer!.Produce(_producer.TopicHandle(record.Topic), key, value, timestampMs, record.Headers, inFlight.OpaqueOf(i));
                 }
-                catch (ProduceException<TKey, TValue> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                catch (Exception e)
+                {
+                    FailStage(new KafkaProduceFailedException(record.Topic, new Error(ErrorCode.Local_ValueSerialization, e.Message), e));
+                    return;
+                }
+                if (error is null)
+                    continue;
+                if (error.Code == ErrorCode.Local_QueueFull)
                 {
                     _waitingForRoom = (inFlight, i);
                     ScheduleOnce(RetryTimer, QueueFullRetry);
                     return;
                 }
-                catch (ProduceException<TKey, TValue> e)
-                {
-                    FailStage(new KafkaProduceFailedException(records[i].Topic, e.Error, e));
-                    return;
-                }
+                FailStage(new KafkaProduceFailedException(record.Topic, error, null));
+                return;
             }
             _waitingForRoom = null;
             if (Volatile.Read(ref inFlight.Remaining) == 0)
@@ -161,24 +177,34 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             PullIfRoom();
         }
 
-        // Its own method: a closure made in the loop above would be allocated for every record, used or not.
-        private Action<DeliveryReport<TKey, TValue>> ReportFor(InFlight inFlight, int index) => report => OnReport(inFlight, index, report);
-
         protected override void OnTimer(object timerKey)
         {
             if (_waitingForRoom is { } waiting)
                 ProduceFrom(waiting.Envelope, waiting.Next);
         }
 
-        private void OnReport(InFlight inFlight, int index, DeliveryReport<TKey, TValue> report)
+        // On the producer's poll thread.
+        public void OnDelivered(NativeDeliveryReport report)
         {
-            if (report.Error.IsError)
+            var inFlight = InFlight.Of(report.RecordOpaque, out var index);
+            var record = inFlight.Envelope.Records[index];
+            if (report.Error != ErrorCode.NoError)
             {
-                inFlight.FailedTopic = report.Topic ?? inFlight.Envelope.Records[Math.Max(0, index)].Topic;
-                inFlight.Error = report.Error;
+                inFlight.FailedTopic = record.Topic;
+                inFlight.Error = new Error(report.Error);
             }
-            if (index >= 0)
-                inFlight.Deliveries[index] = report;
+            else if (inFlight.Deliveries.Length > 0)
+            {
+                inFlight.Deliveries[index] = new DeliveryResult<TKey, TValue>
+                {
+                    Topic = record.Topic,
+                    Partition = new Partition(report.Partition),
+                    Offset = new Offset(report.Offset),
+                    Status = report.Status,
+                    Message = new Message<TKey, TValue> { Key = record.Key, Value = record.Value, Timestamp = report.Timestamp, Headers = record.Headers },
+                };
+            }
+            // The last touch of the envelope here: once its count is down, the stage may release it.
             if (Interlocked.Decrement(ref inFlight.Remaining) == 0)
                 _deliveredCallback();
         }
@@ -203,6 +229,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 if (!IsAvailable(_stage._out))
                     return;
                 _inFlight.Dequeue();
+                head.Release();
                 _recordsInFlight -= head.Envelope.Records.Count;
                 Push(_stage._out, new ProducerResults<TKey, TValue, TPassThrough>(head.Deliveries, head.Envelope.PassThrough));
             }
@@ -225,11 +252,14 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
 
         public override void PostStop()
         {
-            if (_stage._sharedProducer is not null)
+            if (_producer is null)
                 return;
             // Everything emitted was acknowledged already; flushing only matters when the stage stops on a failure.
-            _producer?.Flush(Settings.FlushTimeout);
-            _producer?.Dispose();
+            _producer.Flush(Settings.FlushTimeout);
+            _producer.Dispose();
+            // No report comes once the producer is gone.
+            foreach (var inFlight in _inFlight)
+                inFlight.Release();
         }
     }
 }

@@ -13,6 +13,7 @@ internal sealed class AllocationSampler : EventListener
     private const string RuntimeSource = "Microsoft-Windows-DotNETRuntime";
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
     private const int AllocationTickEvent = 10;
+    private const uint LargeObjectKind = 1;
 
     private readonly ConcurrentDictionary<string, long> _bytesByType = new(StringComparer.Ordinal);
 
@@ -30,6 +31,9 @@ internal sealed class AllocationSampler : EventListener
         if (!Enabled || data.EventId != AllocationTickEvent || data.Payload is null || data.PayloadNames is null)
             return;
         var type = Field(data, "TypeName") as string ?? "?";
+        // Large objects (85,000 bytes and more) are counted apart: their heap is collected only with generation 2.
+        if (Field(data, "AllocationKind") is uint and LargeObjectKind)
+            type = "(large object) " + type;
         // The tick's amount is what was allocated since the previous one (about 100 KB), whatever its type.
         var amount = Field(data, "AllocationAmount64") is ulong large ? (long)large : Convert.ToInt64(Field(data, "AllocationAmount") ?? 0);
         _bytesByType.AddOrUpdate(type, amount, (_, sum) => sum + amount);

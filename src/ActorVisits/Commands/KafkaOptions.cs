@@ -59,6 +59,7 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
         {
             throw new InvalidConfigurationException($"--property: {e.Message}", e);
         }
+        ClientProperties.Validate(flagged, key => $"--property {key}");
         var properties = new Dictionary<string, string>(settings.ClientProperties);
         foreach (var (key, value) in flagged)
             properties[key] = value;

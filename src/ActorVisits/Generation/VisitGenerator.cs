@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ActorVisits.Entities;
 using ActorVisits.Kafka.Settings;
-using ActorVisits.Kafka;
+using ActorVisits.Kafka.Native;
 using Confluent.Kafka;
 
 namespace ActorVisits.Generation;
@@ -19,31 +19,16 @@ public static class VisitGenerator
     {
         options.Validate();
         var factory = new VisitFactory(new UrlCatalogue(options.Urls), options.Seed is { } seed ? new Random(seed) : new Random());
-        long sent = 0, acknowledged = 0, failed = 0;
-        string? firstError = null;
+        long sent = 0;
+        var deliveries = new Deliveries();
         var clock = Stopwatch.StartNew();
-        GeneratorProgress Snapshot() => new(sent, Interlocked.Read(ref acknowledged), Interlocked.Read(ref failed), clock.Elapsed);
+        GeneratorProgress Snapshot() => new(sent, Interlocked.Read(ref deliveries.Acknowledged), Interlocked.Read(ref deliveries.Failed), clock.Elapsed);
 
-        // librdkafka's "any partition" of the topic, made once: the overload taking a topic name makes one per visit.
-        var anyPartition = new TopicPartition(options.Topic, Partition.Any);
-        using var producer = new ProducerBuilder<string, byte[]>(settings.Config)
-            .SetKeySerializer(settings.KeySerializer)
-            .SetValueSerializer(settings.ValueSerializer)
-            .SetLogHandler(KafkaLog.For(settings.Config))
-            .Build();
-
-        void OnDelivery(DeliveryReport<string, byte[]> report)
-        {
-            if (report.Error.IsError)
-            {
-                Interlocked.CompareExchange(ref firstError, report.Error.Reason, null);
-                Interlocked.Increment(ref failed);
-            }
-            else
-            {
-                Interlocked.Increment(ref acknowledged);
-            }
-        }
+        // Through librdkafka's C API: neither a visit nor its acknowledgement makes a .NET object past the visit itself.
+        using var producer = NativeProducer.Create(settings.Config, deliveries);
+        var topic = producer.TopicHandle(options.Topic);
+        // The key of a URL, serialized once (the catalogue bounds the URLs).
+        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 
         var nextReport = TimeSpan.FromSeconds(1);
         try
@@ -61,8 +46,14 @@ public static class VisitGenerator
                         await Task.Delay(ahead, cancellationToken);
                 }
                 var visit = factory.Next(DateTimeOffset.UtcNow);
-                var message = new Message<string, byte[]> { Key = visit.Url, Value = VisitJson.Serialize(visit), Timestamp = new Timestamp(visit.Timestamp) };
-                await ProduceWithRoomAsync(producer, anyPartition, message, OnDelivery, cancellationToken);
+                if (!keys.TryGetValue(visit.Url, out var key))
+                    keys[visit.Url] = key = settings.KeySerializer.Serialize(visit.Url, new SerializationContext(MessageComponentType.Key, options.Topic));
+                var timestampMs = visit.Timestamp.ToUnixTimeMilliseconds();
+                var error = producer.Produce(topic, key, VisitJson.SerializeInPlace(visit), timestampMs, null, IntPtr.Zero);
+                if (error is { Code: ErrorCode.Local_QueueFull })
+                    await ProduceWithRoomAsync(producer, topic, key, VisitJson.Serialize(visit), timestampMs, cancellationToken);
+                else if (error is not null)
+                    throw new KafkaException(error);
                 sent++;
                 if (clock.Elapsed >= nextReport)
                 {
@@ -79,27 +70,42 @@ public static class VisitGenerator
         producer.Flush(FlushTimeout);
         var summary = Snapshot();
         onProgress?.Invoke(summary);
-        if (firstError is not null)
+        if (deliveries.FirstError is { } firstError)
             Console.Error.WriteLine($"First delivery error: {firstError}");
         return summary;
     }
 
+    /// <summary>librdkafka's queue is full: waits for acknowledgements to make room (producer-side backpressure).</summary>
     private static async Task ProduceWithRoomAsync(
-        IProducer<string, byte[]> producer, TopicPartition topic, Message<string, byte[]> message,
-        Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken cancellationToken)
+        NativeProducer producer, IntPtr topic, byte[] key, byte[] value, long timestampMs, CancellationToken cancellationToken)
     {
         while (true)
         {
-            try
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            var error = producer.Produce(topic, key, value, timestampMs, null, IntPtr.Zero);
+            if (error is null)
+                return;
+            if (error.Code != ErrorCode.Local_QueueFull)
+                throw new KafkaException(error);
+        }
+    }
+
+    /// <summary>Counts acknowledgements and failures on the producer's poll thread.</summary>
+    private sealed class Deliveries : IDeliveryListener
+    {
+        public long Acknowledged;
+        public long Failed;
+        public string? FirstError;
+
+        public void OnDelivered(NativeDeliveryReport report)
+        {
+            if (report.Error == ErrorCode.NoError)
             {
-                producer.Produce(topic, message, onDelivery);
+                Interlocked.Increment(ref Acknowledged);
                 return;
             }
-            catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                // librdkafka's queue is full: wait for acknowledgements to make room (producer-side backpressure).
-                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
-            }
+            Interlocked.CompareExchange(ref FirstError, new Error(report.Error).Reason, null);
+            Interlocked.Increment(ref Failed);
         }
     }
 }

@@ -129,6 +129,26 @@ public sealed class HostConfigTests : IDisposable
         Assert.Contains("--property", Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "no-equals-sign")).Message);
     }
 
+    [Fact]
+    public void A_client_property_librdkafka_refuses_is_reported_at_startup_naming_it_and_never_showing_a_secret()
+    {
+        File.WriteAllText(_file, """actorvisits.kafka.client-properties { "linger.ms" = soon }""");
+
+        var fromFile = Assert.Throws<InvalidConfigurationException>(() => Resolve("--config", _file)).Message;
+        var unknown = Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "no.such.property=1")).Message;
+        var badValue = Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "auto.offset.reset=sometime")).Message;
+        var secret = Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "sasl.oauthbearer.client.secret.typo=hunter2")).Message;
+
+        Assert.Contains("'actorvisits.kafka.client-properties.\"linger.ms\"' = 'soon'", fromFile);
+        Assert.Contains("--property no.such.property", unknown);
+        Assert.Contains("No such configuration property", unknown);
+        Assert.Contains("--property auto.offset.reset = 'sometime'", badValue);
+        Assert.Contains("--property sasl.oauthbearer.client.secret.typo", secret);
+        Assert.DoesNotContain("hunter2", secret);
+        // Accepted properties pass untouched, whatever Confluent.Kafka's typed view of them would say.
+        Assert.Equal("smallest", Resolve("-X", "auto.offset.reset=smallest").Client().Get("auto.offset.reset"));
+    }
+
     private static KafkaSettings Resolve(params string[] args) => Resolve(EnvironmentVariables.None, args);
 
     private static KafkaSettings Resolve(EnvironmentVariables environment, params string[] args)

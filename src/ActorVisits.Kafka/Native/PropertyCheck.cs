@@ -1,0 +1,34 @@
+namespace ActorVisits.Kafka.Native;
+
+/// <summary>Asks librdkafka itself whether it accepts client properties, before any client is made.</summary>
+internal static class PropertyCheck
+{
+    private const int ErrorTextSize = 512;
+    private const int ConfigurationOk = 0;
+
+    /// <summary>
+    /// The first property librdkafka refuses (unknown, or a value it cannot use) with its reason, or null. Confluent.Kafka's
+    /// own <c>dotnet.*</c> properties are not librdkafka's and are not asked about.
+    /// </summary>
+    public static (string Key, string Value, string Reason)? FirstRefused(IEnumerable<KeyValuePair<string, string>> properties)
+    {
+        Librdkafka.EnsureBound();
+        var errorText = new byte[ErrorTextSize];
+        var conf = Librdkafka.rd_kafka_conf_new();
+        try
+        {
+            foreach (var (key, value) in properties)
+            {
+                if (key.StartsWith("dotnet.", StringComparison.Ordinal))
+                    continue;
+                if (Librdkafka.rd_kafka_conf_set(conf, key, value, errorText, (nuint)errorText.Length) != ConfigurationOk)
+                    return (key, value, Librdkafka.ErrorText(errorText));
+            }
+            return null;
+        }
+        finally
+        {
+            Librdkafka.rd_kafka_conf_destroy(conf);
+        }
+    }
+}
