@@ -110,9 +110,6 @@ internal static partial class Librdkafka
     public static partial int rd_kafka_flush(IntPtr rk, int timeoutMs);
 
     [LibraryImport(Library)]
-    public static partial int rd_kafka_outq_len(IntPtr rk);
-
-    [LibraryImport(Library)]
     public static partial int rd_kafka_error_code(IntPtr error);
 
     [LibraryImport(Library)]

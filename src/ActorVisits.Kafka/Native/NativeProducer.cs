@@ -201,9 +201,6 @@ internal sealed unsafe class NativeProducer : IDisposable
         }
     }
 
-    /// <summary>Records handed over and not yet reported (librdkafka's queue and its requests in flight).</summary>
-    public int Outstanding => Librdkafka.rd_kafka_outq_len(_handle);
-
     /// <summary>Waits up to <paramref name="timeout"/> for every record handed over to be reported; false if some are still out.</summary>
     public bool Flush(TimeSpan timeout) => Librdkafka.rd_kafka_flush(_handle, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue)) == 0;
 

@@ -17,9 +17,9 @@ internal readonly record struct OutputValue(byte[]? Bytes, WindowUpdate? Update,
 
 /// <summary>
 /// Writes an <see cref="OutputValue"/>. An update is written into an array this thread reuses for every value of the
-/// same length: Confluent.Kafka's <c>Produce</c> serializes and hands librdkafka a copy (<c>RD_KAFKA_MSG_F_COPY</c>)
-/// before it returns, so the array is free again at once, and three updates per visit allocate nothing. A value
-/// serialized otherwise (kept after the call) must not use this serializer.
+/// same length: the producer flow serializes a record just before handing it to librdkafka, which copies it
+/// (<c>RD_KAFKA_MSG_F_COPY</c>) before the call returns, so the array is free again at once, and three updates per
+/// visit allocate nothing. A value serialized otherwise (kept after the call) must not use this serializer.
 /// </summary>
 internal sealed class OutputValueSerializer : ISerializer<OutputValue>
 {
