@@ -88,6 +88,23 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     }
 
     [Fact]
+    public async Task A_fatal_idempotence_error_fails_the_flow_instead_of_leaving_it_waiting()
+    {
+        var topic = await kafka.NewTopicAsync(1, "fatal");
+        var settings = ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8);
+        // The brokers claim a sequence gap: an idempotent producer can no longer guarantee order and stops for good.
+        kafka.Broker.FailRequests(KafkaRequest.Produce, [ErrorCode.OutOfOrderSequenceNumber]);
+
+        var done = Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
+            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
+            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+
+        var failure = await Assert.ThrowsAsync<KafkaProduceFailedException>(() => done.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, failure.Error.Code);
+        Assert.Contains($"'{topic}'", failure.Message);
+    }
+
+    [Fact]
     public async Task A_client_property_librdkafka_refuses_fails_the_flow_naming_the_property()
     {
         var topic = await kafka.NewTopicAsync(1, "bad-property");
