@@ -116,7 +116,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             var config = new ProducerConfig(new Dictionary<string, string>(Settings.Config));
             if (config.Get("queue.buffering.max.messages") is null)
                 config.QueueBufferingMaxMessages = Math.Max(100_000, 2 * Settings.MaxInFlightRecords);
-            var delivered = GetAsyncCallback(OnDelivered);
+            var delivered = GetAsyncCallback(OnReportsArrived);
             _deliveredCallback = () =>
             {
                 // One wake-up for any number of acknowledgements that arrive before the stage runs again.
@@ -147,17 +147,17 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                     continue;
                 }
                 var record = records[i];
+                if (!TrySerialize(record, out var key, out var value))
+                    return;
                 Error? error;
                 try
                 {
-                    var key = Settings.KeySerializer.Serialize(record.Key, new SerializationContext(MessageComponentType.Key, record.Topic, record.Headers));
-                    var value = Settings.ValueSerializer.Serialize(record.Value, new SerializationContext(MessageComponentType.Value, record.Topic, record.Headers));
                     var timestampMs = record.Timestamp.Type == TimestampType.NotAvailable ? 0 : record.Timestamp.UnixTimestampMs;
                     error = _producer!.Produce(_producer.TopicHandle(record.Topic), key, value, timestampMs, record.Headers, inFlight.OpaqueOf(i));
                 }
-                catch (Exception e)
+                catch (KafkaException e)
                 {
-                    FailStage(new KafkaProduceFailedException(record.Topic, new Error(ErrorCode.Local_ValueSerialization, e.Message), e));
+                    FailStage(new KafkaProduceFailedException(record.Topic, e.Error, e));
                     return;
                 }
                 if (error is null)
@@ -175,6 +175,26 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             if (Volatile.Read(ref inFlight.Remaining) == 0)
                 EmitCompleted();
             PullIfRoom();
+        }
+
+        /// <summary>The record's key and value bytes; false (the stage failed, naming the part) when a serializer throws.</summary>
+        private bool TrySerialize(ProducerRecord<TKey, TValue> record, out byte[]? key, out byte[]? value)
+        {
+            key = value = null;
+            var part = MessageComponentType.Key;
+            try
+            {
+                key = Settings.KeySerializer.Serialize(record.Key, new SerializationContext(part, record.Topic, record.Headers));
+                part = MessageComponentType.Value;
+                value = Settings.ValueSerializer.Serialize(record.Value, new SerializationContext(part, record.Topic, record.Headers));
+                return true;
+            }
+            catch (Exception e)
+            {
+                var code = part == MessageComponentType.Key ? ErrorCode.Local_KeySerialization : ErrorCode.Local_ValueSerialization;
+                FailStage(new KafkaProduceFailedException(record.Topic, new Error(code, e.Message), e));
+                return false;
+            }
         }
 
         protected override void OnTimer(object timerKey)
@@ -209,7 +229,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 _deliveredCallback();
         }
 
-        private void OnDelivered()
+        private void OnReportsArrived()
         {
             Volatile.Write(ref _signalPending, 0);
             EmitCompleted();

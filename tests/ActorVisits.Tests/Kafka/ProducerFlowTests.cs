@@ -104,6 +104,30 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         Assert.Contains($"'{topic}'", failure.Message);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_serializer_that_throws_fails_the_flow_naming_the_part_it_could_not_write(bool keyFails)
+    {
+        var topic = await kafka.NewTopicAsync(1, "unserializable");
+        var settings = ProducerSettings<string, string>.Create(kafka.Client,
+            keyFails ? new Throwing() : Serializers.Utf8, keyFails ? Serializers.Utf8 : new Throwing());
+
+        var done = Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
+            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
+            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+
+        var failure = await Assert.ThrowsAsync<KafkaProduceFailedException>(() => done.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(keyFails ? ErrorCode.Local_KeySerialization : ErrorCode.Local_ValueSerialization, failure.Error.Code);
+        Assert.IsType<FormatException>(failure.InnerException);
+        Assert.Empty(TestRecords.ReadAllRaw(kafka.Client, topic, TimeSpan.FromSeconds(30)));
+    }
+
+    private sealed class Throwing : ISerializer<string>
+    {
+        public byte[] Serialize(string data, SerializationContext context) => throw new FormatException($"cannot write '{data}'");
+    }
+
     [Fact]
     public async Task A_client_property_librdkafka_refuses_fails_the_flow_naming_the_property()
     {
