@@ -110,6 +110,15 @@ internal static partial class Librdkafka
     public static partial int rd_kafka_flush(IntPtr rk, int timeoutMs);
 
     [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_headers_new(nuint initialCount);
+
+    [LibraryImport(Library)]
+    public static unsafe partial int rd_kafka_header_add(IntPtr headers, byte* name, nint nameSize, byte* value, nint valueSize);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_headers_destroy(IntPtr headers);
+
+    [LibraryImport(Library)]
     public static partial int rd_kafka_error_code(IntPtr error);
 
     [LibraryImport(Library)]
@@ -139,9 +148,6 @@ internal static partial class Librdkafka
         [FieldOffset(8)] public int Int32;
         [FieldOffset(8)] public long Int64;
         [FieldOffset(16)] public nuint Size;
-        // A header: name (Pointer), value (Value), size (HeaderSize; -1 never used here).
-        [FieldOffset(16)] public IntPtr Value;
-        [FieldOffset(24)] public nint HeaderSize;
     }
 
     /// <summary><c>rd_kafka_vtype_t</c>.</summary>

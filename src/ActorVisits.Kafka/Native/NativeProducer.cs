@@ -55,6 +55,7 @@ internal sealed unsafe class NativeProducer : IDisposable
     private const int ErrorTextSize = 512;
     private const int RdKafkaProducer = 0;
     private const int FatalError = -150;
+    private const int ShortHeaderNameBytes = 256;
 
     private readonly IDeliveryListener _listener;
     private readonly Action<LogMessage> _log;
@@ -81,7 +82,7 @@ internal sealed unsafe class NativeProducer : IDisposable
     public static NativeProducer Create(IEnumerable<KeyValuePair<string, string>> config, IDeliveryListener listener)
     {
         Librdkafka.EnsureBound();
-        var properties = config.Where(p => !p.Key.StartsWith("dotnet.", StringComparison.Ordinal)).ToList();
+        var properties = PropertyCheck.InApplyOrder(config.Where(p => !p.Key.StartsWith("dotnet.", StringComparison.Ordinal)));
         var producer = new NativeProducer(listener, KafkaLog.Writer(properties));
         ClientProperties.Validate(properties, key => $"Client property '{key}'");
         var errorText = new byte[ErrorTextSize];
@@ -89,7 +90,11 @@ internal sealed unsafe class NativeProducer : IDisposable
         try
         {
             foreach (var (key, value) in properties)
-                Librdkafka.rd_kafka_conf_set(conf, key, value, errorText, (nuint)errorText.Length);
+            {
+                // Validated above with the same calls; checked again all the same.
+                if (Librdkafka.rd_kafka_conf_set(conf, key, value, errorText, (nuint)errorText.Length) != 0)
+                    throw new InvalidConfigurationException($"Client property '{key}' is not accepted by librdkafka.");
+            }
             producer._self = GCHandle.Alloc(producer);
             Librdkafka.rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(producer._self));
             Librdkafka.rd_kafka_conf_set_dr_msg_cb(conf, &OnDeliveryReport);
@@ -138,7 +143,7 @@ internal sealed unsafe class NativeProducer : IDisposable
     public Error? Produce(IntPtr topic, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long timestampMs, Headers? headers, IntPtr recordOpaque)
     {
         var headerCount = headers?.Count ?? 0;
-        var arguments = stackalloc Librdkafka.ProduceArgument[7 + headerCount];
+        var arguments = stackalloc Librdkafka.ProduceArgument[8];
         var count = 0;
         arguments[count++] = new() { Type = Librdkafka.ProduceArgumentType.TopicHandle, Pointer = topic };
         arguments[count++] = new() { Type = Librdkafka.ProduceArgumentType.Partition, Int32 = Librdkafka.PartitionUnassigned };
@@ -153,44 +158,43 @@ internal sealed unsafe class NativeProducer : IDisposable
             arguments[count++] = new() { Type = Librdkafka.ProduceArgumentType.Key, Pointer = (IntPtr)keyBytes, Size = (nuint)key.Length };
             arguments[count++] = new() { Type = Librdkafka.ProduceArgumentType.Value, Pointer = (IntPtr)valueBytes, Size = (nuint)value.Length };
             if (headerCount == 0)
-                return ProduceWith(arguments, count);
-            // Header names NUL-terminated and values, side by side in one pinned buffer (headers are rare: dead letters, copies).
-            var headerBytes = new byte[HeaderBytes(headers!)];
-            fixed (byte* buffer = headerBytes)
-            {
-                var at = 0;
-                foreach (var header in headers!)
-                {
-                    var name = buffer + at;
-                    at += Encoding.UTF8.GetBytes(header.Key, headerBytes.AsSpan(at));
-                    headerBytes[at++] = 0;
-                    var bytes = header.GetValueBytes();
-                    var valueAt = bytes is null ? null : buffer + at;
-                    bytes?.CopyTo(headerBytes, at);
-                    at += bytes?.Length ?? 0;
-                    arguments[count++] = new()
-                    {
-                        Type = Librdkafka.ProduceArgumentType.Header, Pointer = (IntPtr)name, Value = (IntPtr)valueAt, HeaderSize = bytes?.Length ?? 0,
-                    };
-                }
-                return ProduceWith(arguments, count);
-            }
+                return ProduceWith(arguments, count, IntPtr.Zero);
+            var headerList = HeaderList(headers!);
+            arguments[count++] = new() { Type = Librdkafka.ProduceArgumentType.Headers, Pointer = headerList };
+            return ProduceWith(arguments, count, headerList);
         }
     }
 
-    private static int HeaderBytes(Headers headers)
+    /// <summary>
+    /// The headers as librdkafka's own list, each name and value copied with its length (a name may hold any
+    /// character, NUL included, as a dead letter's copied headers can). A record that is queued owns the list.
+    /// </summary>
+    private static IntPtr HeaderList(Headers headers)
     {
-        var total = 0;
+        var list = Librdkafka.rd_kafka_headers_new((nuint)headers.Count);
+        Span<byte> shortName = stackalloc byte[ShortHeaderNameBytes];
         foreach (var header in headers)
-            total += Encoding.UTF8.GetByteCount(header.Key) + 1 + (header.GetValueBytes()?.Length ?? 0);
-        return total;
+        {
+            var length = Encoding.UTF8.GetByteCount(header.Key);
+            var name = length <= shortName.Length ? shortName[..length] : new byte[length];
+            Encoding.UTF8.GetBytes(header.Key, name);
+            // As for keys and values: an empty header value stays empty, only a missing one is null.
+            ReadOnlySpan<byte> value = header.GetValueBytes();
+            fixed (byte* nameBytes = &MemoryMarshal.GetReference(name))
+            fixed (byte* valueBytes = &MemoryMarshal.GetReference(value))
+                Librdkafka.rd_kafka_header_add(list, nameBytes, length, valueBytes, value.Length);
+        }
+        return list;
     }
 
-    private Error? ProduceWith(Librdkafka.ProduceArgument* arguments, int count)
+    private Error? ProduceWith(Librdkafka.ProduceArgument* arguments, int count, IntPtr headerList)
     {
         var error = Librdkafka.rd_kafka_produceva(_handle, arguments, (nuint)count);
         if (error == IntPtr.Zero)
             return null;
+        // Refused: the header list is still ours.
+        if (headerList != IntPtr.Zero)
+            Librdkafka.rd_kafka_headers_destroy(headerList);
         try
         {
             return new Error((ErrorCode)Librdkafka.rd_kafka_error_code(error), Marshal.PtrToStringUTF8(Librdkafka.rd_kafka_error_string(error)));
@@ -199,6 +203,19 @@ internal sealed unsafe class NativeProducer : IDisposable
         {
             Librdkafka.rd_kafka_error_destroy(error);
         }
+    }
+
+    /// <summary>
+    /// The error of a failed delivery report, with librdkafka's words; for a record failed because the producer hit a
+    /// fatal error (<see cref="ErrorCode.Local_Fatal"/>), that fatal error's own code and reason, marked fatal.
+    /// </summary>
+    public Error ErrorOf(ErrorCode reported)
+    {
+        if (reported != ErrorCode.Local_Fatal)
+            return new Error(reported);
+        var reason = new byte[ErrorTextSize];
+        var code = (ErrorCode)Librdkafka.rd_kafka_fatal_error(_handle, reason, (nuint)reason.Length);
+        return new Error(code == ErrorCode.NoError ? reported : code, $"fatal: {Librdkafka.ErrorText(reason)}", isFatal: true);
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for every record handed over to be reported; false if some are still out.</summary>
@@ -240,7 +257,14 @@ internal sealed unsafe class NativeProducer : IDisposable
         }
         catch (Exception e)
         {
-            KafkaLog.Logger(typeof(NativeProducer).FullName!).LogError(e, "A delivery report could not be handed on");
+            try
+            {
+                KafkaLog.Logger(typeof(NativeProducer).FullName!).LogError(e, "A delivery report could not be handed on");
+            }
+            catch
+            {
+                // Logging that fails (a logger factory disposed at shutdown) must not take librdkafka's thread down either.
+            }
         }
     }
 

@@ -7,6 +7,13 @@ internal static class PropertyCheck
     private const int ConfigurationOk = 0;
 
     /// <summary>
+    /// <paramref name="properties"/> in the order librdkafka must be given them: plugins first (a plugin's own properties
+    /// are known only once <c>plugin.library.paths</c> is set), the rest as they come.
+    /// </summary>
+    public static List<KeyValuePair<string, string>> InApplyOrder(IEnumerable<KeyValuePair<string, string>> properties) =>
+        properties.OrderBy(p => p.Key == "plugin.library.paths" ? 0 : 1).ToList();
+
+    /// <summary>
     /// The first property librdkafka refuses (unknown, or a value it cannot use) with its reason, or null. Confluent.Kafka's
     /// own <c>dotnet.*</c> properties are not librdkafka's and are not asked about.
     /// </summary>
@@ -17,7 +24,7 @@ internal static class PropertyCheck
         var conf = Librdkafka.rd_kafka_conf_new();
         try
         {
-            foreach (var (key, value) in properties)
+            foreach (var (key, value) in InApplyOrder(properties))
             {
                 if (key.StartsWith("dotnet.", StringComparison.Ordinal))
                     continue;

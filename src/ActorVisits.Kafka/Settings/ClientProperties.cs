@@ -5,7 +5,8 @@ namespace ActorVisits.Kafka.Settings;
 /// <summary>librdkafka properties passed through from the command line or configuration (SASL, TLS, tuning), and their safe display.</summary>
 public static class ClientProperties
 {
-    private static readonly string[] SecretMarkers = ["password", "secret", "jaas", "token", "key.pem", "ssl.key", "credentials"];
+    private static readonly string[] SecretMarkers =
+        ["password", "passphrase", "secret", "jaas", "token", "key.pem", "ssl.key", "credentials", "sasl.oauthbearer.config", "sasl.oauthbearer.extensions"];
 
     /// <summary>A client configuration for <paramref name="bootstrapServers"/> with every property applied.</summary>
     public static ClientConfig Create(string bootstrapServers, IEnumerable<KeyValuePair<string, string>> properties)

@@ -15,10 +15,9 @@ public sealed record ProducerSettings<TKey, TValue>(
     public int MaxInFlightRecords { get; init; } = 10_000;
 
     /// <summary>
-    /// Whether each envelope's results carry every record's delivery result (topic, partition, offset, timestamp). Off,
-    /// results carry the pass-through only: the flow keeps one callback per envelope instead of one per record, and
-    /// librdkafka's reports are not copied back into .NET objects (a good part of what a produced record allocates).
-    /// Failures fail the flow either way.
+    /// Whether each envelope's results carry every record's delivery result (topic, partition, offset, timestamp), one
+    /// .NET object per record made from librdkafka's report. Off, results carry the pass-through only and a report
+    /// makes no object at all. Failures fail the flow either way.
     /// </summary>
     public bool KeepDeliveryResults { get; init; } = true;
 

@@ -203,35 +203,48 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 ProduceFrom(waiting.Envelope, waiting.Next);
         }
 
-        // On the producer's poll thread.
+        // On the producer's poll thread. Whatever happens here, the record is counted: an envelope never waits forever.
         public void OnDelivered(NativeDeliveryReport report)
         {
             var inFlight = InFlight.Of(report.RecordOpaque, out var index);
-            var record = inFlight.Envelope.Records[index];
-            if (report.Error != ErrorCode.NoError)
+            try
             {
-                inFlight.FailedTopic = record.Topic;
-                inFlight.Error = new Error(report.Error);
-            }
-            else if (inFlight.Deliveries.Length > 0)
-            {
-                inFlight.Deliveries[index] = new DeliveryResult<TKey, TValue>
+                var record = inFlight.Envelope.Records[index];
+                if (report.Error != ErrorCode.NoError)
                 {
-                    Topic = record.Topic,
-                    Partition = new Partition(report.Partition),
-                    Offset = new Offset(report.Offset),
-                    Status = report.Status,
-                    Message = new Message<TKey, TValue> { Key = record.Key, Value = record.Value, Timestamp = report.Timestamp, Headers = record.Headers },
-                };
+                    inFlight.FailedTopic = record.Topic;
+                    inFlight.Error = _producer!.ErrorOf(report.Error);
+                }
+                else if (inFlight.Deliveries.Length > 0)
+                {
+                    inFlight.Deliveries[index] = new DeliveryResult<TKey, TValue>
+                    {
+                        Topic = record.Topic,
+                        Partition = new Partition(report.Partition),
+                        Offset = new Offset(report.Offset),
+                        Status = report.Status,
+                        Message = new Message<TKey, TValue> { Key = record.Key, Value = record.Value, Timestamp = report.Timestamp, Headers = record.Headers },
+                    };
+                }
             }
-            // The last touch of the envelope here: once its count is down, the stage may release it.
-            if (Interlocked.Decrement(ref inFlight.Remaining) == 0)
-                _deliveredCallback();
+            catch (Exception e)
+            {
+                inFlight.FailedTopic ??= inFlight.Envelope.Records[index].Topic;
+                inFlight.Error = new Error(ErrorCode.Unknown, $"the delivery report could not be read: {e.Message}");
+            }
+            finally
+            {
+                // The last touch of the envelope here: once its count is down, the stage may release it.
+                if (Interlocked.Decrement(ref inFlight.Remaining) == 0)
+                    _deliveredCallback();
+            }
         }
 
         private void OnReportsArrived()
         {
-            Volatile.Write(ref _signalPending, 0);
+            // A full fence, not a release: the counts read next must not be read before the flag is down, or a report
+            // counted in between would find the flag still up and never wake the stage.
+            Interlocked.Exchange(ref _signalPending, 0);
             EmitCompleted();
             PullIfRoom();
             CompleteWhenDrained(onlyIfFinished: true);
