@@ -78,9 +78,7 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         // Not retriable: librdkafka reports the record failed instead of trying again.
         kafka.Broker.FailRequests(KafkaRequest.Produce, [ErrorCode.TopicAuthorizationFailed]);
 
-        var done = Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
-            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
-            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+        var done = ProduceOne(settings, topic);
 
         var failure = await Assert.ThrowsAsync<KafkaProduceFailedException>(() => done.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(ErrorCode.TopicAuthorizationFailed, failure.Error.Code);
@@ -95,9 +93,7 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         // The brokers claim a sequence gap: an idempotent producer can no longer guarantee order and stops for good.
         kafka.Broker.FailRequests(KafkaRequest.Produce, [ErrorCode.OutOfOrderSequenceNumber]);
 
-        var done = Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
-            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
-            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+        var done = ProduceOne(settings, topic);
 
         var failure = await Assert.ThrowsAsync<KafkaProduceFailedException>(() => done.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, failure.Error.Code);
@@ -113,9 +109,7 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         var settings = ProducerSettings<string, string>.Create(kafka.Client,
             keyFails ? new Throwing() : Serializers.Utf8, keyFails ? Serializers.Utf8 : new Throwing());
 
-        var done = Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
-            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
-            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+        var done = ProduceOne(settings, topic);
 
         var failure = await Assert.ThrowsAsync<KafkaProduceFailedException>(() => done.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(keyFails ? ErrorCode.Local_KeySerialization : ErrorCode.Local_ValueSerialization, failure.Error.Code);
@@ -135,14 +129,18 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         var settings = ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8);
         settings.Config.Set("linger.ms", "soon");
 
-        var done = Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
-            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
-            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+        var done = ProduceOne(settings, topic);
 
         var failure = await Assert.ThrowsAsync<InvalidConfigurationException>(() => done.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("'linger.ms'", failure.Message);
         Assert.Contains("soon", failure.Message);
     }
+
+    /// <summary>One record through a producer flow of <paramref name="settings"/>; completes when the flow does.</summary>
+    private Task ProduceOne(ProducerSettings<string, string> settings, string topic) =>
+        Source.Single(ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(topic, "key", "value"), 0))
+            .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
+            .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
 
     private static bool Same(byte[]? stored, byte[]? handedOver) =>
         stored is null || handedOver is null ? stored is null && handedOver is null : stored.AsSpan().SequenceEqual(handedOver);
