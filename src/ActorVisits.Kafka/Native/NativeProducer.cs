@@ -82,19 +82,12 @@ internal sealed unsafe class NativeProducer : IDisposable
     public static NativeProducer Create(IEnumerable<KeyValuePair<string, string>> config, IDeliveryListener listener)
     {
         Librdkafka.EnsureBound();
-        var properties = PropertyCheck.InApplyOrder(config.Where(p => !p.Key.StartsWith("dotnet.", StringComparison.Ordinal)));
-        var producer = new NativeProducer(listener, KafkaLog.Writer(properties));
-        ClientProperties.Validate(properties, key => $"Client property '{key}'");
-        var errorText = new byte[ErrorTextSize];
+        var producer = new NativeProducer(listener, KafkaLog.Writer(config));
         var conf = Librdkafka.rd_kafka_conf_new();
         try
         {
-            foreach (var (key, value) in properties)
-            {
-                // Validated above with the same calls; checked again all the same.
-                if (Librdkafka.rd_kafka_conf_set(conf, key, value, errorText, (nuint)errorText.Length) != 0)
-                    throw new InvalidConfigurationException($"Client property '{key}' is not accepted by librdkafka.");
-            }
+            if (PropertyCheck.ApplyTo(conf, config) is var (key, value, reason))
+                throw ClientProperties.Refused(key, value, reason, name => $"Client property '{name}'");
             producer._self = GCHandle.Alloc(producer);
             Librdkafka.rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(producer._self));
             Librdkafka.rd_kafka_conf_set_dr_msg_cb(conf, &OnDeliveryReport);
@@ -109,6 +102,7 @@ internal sealed unsafe class NativeProducer : IDisposable
             throw;
         }
         // On success rd_kafka_new owns the configuration; on failure it is still ours.
+        var errorText = new byte[ErrorTextSize];
         producer._handle = Librdkafka.rd_kafka_new(RdKafkaProducer, conf, errorText, (nuint)errorText.Length);
         if (producer._handle == IntPtr.Zero)
         {

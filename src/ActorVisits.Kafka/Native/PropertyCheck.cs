@@ -20,22 +20,31 @@ internal static class PropertyCheck
     public static (string Key, string Value, string Reason)? FirstRefused(IEnumerable<KeyValuePair<string, string>> properties)
     {
         Librdkafka.EnsureBound();
-        var errorText = new byte[ErrorTextSize];
         var conf = Librdkafka.rd_kafka_conf_new();
         try
         {
-            foreach (var (key, value) in InApplyOrder(properties))
-            {
-                if (key.StartsWith("dotnet.", StringComparison.Ordinal))
-                    continue;
-                if (Librdkafka.rd_kafka_conf_set(conf, key, value, errorText, (nuint)errorText.Length) != ConfigurationOk)
-                    return (key, value, Librdkafka.ErrorText(errorText));
-            }
-            return null;
+            return ApplyTo(conf, properties);
         }
         finally
         {
             Librdkafka.rd_kafka_conf_destroy(conf);
         }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="properties"/> on <paramref name="conf"/> in apply order, <c>dotnet.*</c> left out; stops at
+    /// the first one librdkafka refuses and returns it with its reason, or null once all are set.
+    /// </summary>
+    public static (string Key, string Value, string Reason)? ApplyTo(IntPtr conf, IEnumerable<KeyValuePair<string, string>> properties)
+    {
+        var errorText = new byte[ErrorTextSize];
+        foreach (var (key, value) in InApplyOrder(properties))
+        {
+            if (key.StartsWith("dotnet.", StringComparison.Ordinal))
+                continue;
+            if (Librdkafka.rd_kafka_conf_set(conf, key, value, errorText, (nuint)errorText.Length) != ConfigurationOk)
+                return (key, value, Librdkafka.ErrorText(errorText));
+        }
+        return null;
     }
 }

@@ -33,12 +33,15 @@ public static class ClientProperties
     /// </summary>
     public static void Validate(IEnumerable<KeyValuePair<string, string>> properties, Func<string, string> nameOf)
     {
-        if (Native.PropertyCheck.FirstRefused(properties) is not var (key, value, reason))
-            return;
-        throw new InvalidConfigurationException(IsSecret(key)
+        if (Native.PropertyCheck.FirstRefused(properties) is var (key, value, reason))
+            throw Refused(key, value, reason, nameOf);
+    }
+
+    /// <summary>The error for a property librdkafka refused; a secret property's value and reason are not repeated.</summary>
+    internal static InvalidConfigurationException Refused(string key, string value, string reason, Func<string, string> nameOf) =>
+        new(IsSecret(key)
             ? $"{nameOf(key)} is not accepted by librdkafka (its value is not shown)."
             : $"{nameOf(key)} = '{value}' is not accepted by librdkafka: {reason}.");
-    }
 
     public static bool IsSecret(string key) => SecretMarkers.Any(marker => key.Contains(marker, StringComparison.OrdinalIgnoreCase));
 
