@@ -44,7 +44,8 @@ internal static class TimestampSearch
                 // A fetch that failed (a broker gone or slow): librdkafka retries it until the deadline.
                 continue;
             }
-            if (record is { IsPartitionEOF: false } && record.TopicPartition == partition)
+            // Only a record at or after the offset asked for: one fetched for an earlier assignment is not the answer.
+            if (record is { IsPartitionEOF: false } && record.TopicPartition == partition && record.Offset.Value >= offset)
                 return (record.Offset.Value, record.Message.Timestamp.UnixTimestampMs);
         }
         throw new TimeoutException($"No record could be read from {partition} at offset {offset} within {timeout.TotalSeconds:0} s.");

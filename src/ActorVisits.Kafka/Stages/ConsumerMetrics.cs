@@ -8,6 +8,7 @@ public sealed class ConsumerMetrics
     private long _discarded;
     private long _consumeErrors;
     private long _commitFailures;
+    private long _readAgain;
     private string? _lastConsumeError;
 
     /// <summary>Largest number of records that waited at once in the stage's buffer.</summary>
@@ -24,6 +25,12 @@ public sealed class ConsumerMetrics
 
     /// <summary>The last of <see cref="ConsumeErrors"/>: reason and code.</summary>
     public string? LastConsumeError => Volatile.Read(ref _lastConsumeError);
+
+    /// <summary>
+    /// Records delivered again within one assignment, at an offset before where it started or before one already handed
+    /// out; dropped, so that no visit is counted twice.
+    /// </summary>
+    public long ReadAgain => Interlocked.Read(ref _readAgain);
 
     /// <summary>Commits refused for a retriable reason, retried later with the positions processed meanwhile.</summary>
     public long CommitFailures => Interlocked.Read(ref _commitFailures);
@@ -68,6 +75,8 @@ public sealed class ConsumerMetrics
         Interlocked.Increment(ref _consumeErrors);
         Volatile.Write(ref _lastConsumeError, $"{error.Reason} ({error.Code})");
     }
+
+    internal void AddReadAgain() => Interlocked.Increment(ref _readAgain);
 
     internal void AddCommitFailure() => Interlocked.Increment(ref _commitFailures);
 

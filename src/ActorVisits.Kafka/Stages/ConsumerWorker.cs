@@ -188,6 +188,14 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         var partition = record.TopicPartition;
         if (!_assigned.TryGetValue(partition, out var assigned))
             return;
+        if (_nextOffsets.TryGetValue(partition, out var expected) && record.Offset.Value < expected)
+        {
+            // Read again within one assignment (before where it started, or before a record already handed out): its
+            // visit is counted already, by the rebuild or live. Handing it out again would count it twice.
+            Metrics.AddReadAgain();
+            Warn("READAGAIN", $"{partition}: records before offset {expected} delivered again within one assignment; dropped, not counted twice");
+            return;
+        }
         _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
         _nextOffsets[partition] = record.Offset.Value + 1;
         var buffered = Interlocked.Increment(ref _buffered);
@@ -241,10 +249,20 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         if (rewind)
             RefuseUnlessSoleMember(partitions);
         var committed = rewind ? partitions.ToDictionary(p => p, _ => (long?)0) : CommittedOffsets(partitions);
+        var unknown = committed is null;
+        committed ??= [];
+        if (unknown && partitions.Count > 0)
+            Warn("ASSIGN", $"The committed offsets of {Describe(partitions)} could not be read; each resumes where librdkafka finds it, known from its first record");
         var generation = GroupGeneration(_consumer!);
         foreach (var partition in partitions)
         {
-            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition), generation);
+            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition), generation, unknown);
+            // Where the assignment starts, when known: a record before it is dropped, and a partition paused before its
+            // first record resumes there rather than at librdkafka's prefetch position.
+            if (!rewind && committed.GetValueOrDefault(partition) is { } start)
+                _nextOffsets[partition] = start;
+            else
+                _nextOffsets.Remove(partition);
         }
         Metrics.Rebalances++;
         Metrics.Joined = true;
@@ -310,8 +328,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
-    /// <summary>The group's committed offsets of newly assigned partitions; none when they cannot be read (they are only a hint).</summary>
-    private Dictionary<TopicPartition, long?> CommittedOffsets(List<TopicPartition> partitions)
+    /// <summary>The group's committed offsets of newly assigned partitions (null for one without); null when they cannot be read.</summary>
+    private Dictionary<TopicPartition, long?>? CommittedOffsets(List<TopicPartition> partitions)
     {
         try
         {
@@ -320,7 +338,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         catch (KafkaException)
         {
-            return [];
+            return null;
         }
     }
 

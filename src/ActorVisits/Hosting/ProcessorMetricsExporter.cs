@@ -25,6 +25,7 @@ public sealed class ProcessorMetricsExporter
     private readonly Counter _replayed;
     private readonly Counter _commitFailures;
     private readonly Counter _consumeErrors;
+    private readonly Counter _readAgain;
     private readonly Gauge _lag;
     private readonly Gauge _inFlight;
     private readonly Gauge _urlActors;
@@ -49,6 +50,7 @@ public sealed class ProcessorMetricsExporter
         _notProducedAgain = metrics.CreateCounter("actorvisits_updates_not_produced_again_total", "Updates of records a partition coming back had produced and acknowledged already.");
         _replayed = metrics.CreateCounter("actorvisits_rebuild_records_total", "Records read again to rebuild windows.");
         _commitFailures = metrics.CreateCounter("actorvisits_commit_failures_total", "Commits refused for a retriable reason, retried with later positions.");
+        _readAgain = metrics.CreateCounter("actorvisits_records_read_again_total", "Records a consumer or a rebuild delivered again within one assignment (an offset handled already); dropped, never counted twice.");
         _consumeErrors = metrics.CreateCounter("actorvisits_consume_errors_total", "Consume errors librdkafka recovered from by itself (fetch time-outs, brokers gone).");
         _lag = metrics.CreateGauge("actorvisits_consumer_lag_records", "Records between the last committed position and the partition's end, per assigned partition.", "topic", "partition");
         _inFlight = metrics.CreateGauge("actorvisits_records_in_flight", "Records read whose outputs are not acknowledged yet.");
@@ -99,6 +101,7 @@ public sealed class ProcessorMetricsExporter
         var consumers = processor.Consumers;
         _commitFailures.IncTo(consumers.Sum(c => c.Metrics.CommitFailures));
         _consumeErrors.IncTo(consumers.Sum(c => c.Metrics.ConsumeErrors));
+        _readAgain.IncTo(metrics.ReplayReadAgain + consumers.Sum(c => c.Metrics.ReadAgain));
         foreach (var labels in _lag.GetAllLabelValues().ToList())
             _lag.RemoveLabelled(labels);
         foreach (var consumer in consumers)

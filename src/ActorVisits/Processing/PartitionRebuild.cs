@@ -87,6 +87,13 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             lastProgress = DateTime.UtcNow;
             if (record.Offset.Value >= committedOffset)
                 break;
+            if (record.Offset.Value < next)
+            {
+                // Delivered again (before the replay's start, or a record replayed already): counting it again would
+                // count its visit twice.
+                metrics.AddReadAgain();
+                continue;
+            }
             next = record.Offset.Value + 1;
             replayed++;
             var now = DateTimeOffset.UtcNow;

@@ -18,6 +18,7 @@ public sealed class ProcessorMetrics
     private long _rebuilds;
     private long _replayed;
     private long _rebuildTicks;
+    private long _replayReadAgain;
     private LongConcurrentHistogram _latency = NewHistogram();
     private LongConcurrentHistogram _processingLatency = NewHistogram();
 
@@ -75,6 +76,9 @@ public sealed class ProcessorMetrics
     /// <summary>Records read again to rebuild windows.</summary>
     public long Replayed => Interlocked.Read(ref _replayed);
 
+    /// <summary>Records a rebuild's reader delivered again (an offset replayed already or before its start), skipped.</summary>
+    public long ReplayReadAgain => Interlocked.Read(ref _replayReadAgain);
+
     /// <summary>Time spent replaying, summed over the partitions (they rebuild in parallel).</summary>
     public TimeSpan RebuildTime => TimeSpan.FromTicks(Interlocked.Read(ref _rebuildTicks));
 
@@ -106,6 +110,8 @@ public sealed class ProcessorMetrics
         Interlocked.Add(ref _replayed, replayed);
         Interlocked.Add(ref _rebuildTicks, took.Ticks);
     }
+
+    internal void AddReadAgain() => Interlocked.Increment(ref _replayReadAgain);
 
     internal void AddDeadLetter(string code)
     {

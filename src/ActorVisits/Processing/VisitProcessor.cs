@@ -329,7 +329,8 @@ public sealed class VisitProcessor
         var assigned = Control.AssignedPartitions;
         foreach (var partition in assigned)
         {
-            if ((partition.CommittedOffset ?? _startWithoutCommit) is { } resumeAt)
+            // Where a partition whose committed offset could not be read resumes, only its first record tells.
+            if (!partition.CommittedUnknown && (partition.CommittedOffset ?? _startWithoutCommit) is { } resumeAt)
                 _partitions.For(partition.Partition, partition.Epoch, resumeAt, now);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
