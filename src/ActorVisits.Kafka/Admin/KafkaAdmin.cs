@@ -66,7 +66,7 @@ public sealed class KafkaAdmin : IKafkaAdmin
         Task.Run<IReadOnlyList<PartitionLag>>(() =>
         {
             using var consumer = BuildConsumer(groupId);
-            var partitions = PartitionsOf(topic);
+            var partitions = PartitionsOf(topic, consumer);
             var committed = consumer.Committed(partitions, RequestTimeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
             return partitions.Select(partition =>
             {
@@ -150,9 +150,15 @@ public sealed class KafkaAdmin : IKafkaAdmin
         };
     }
 
-    private List<TopicPartition> PartitionsOf(string topic)
+    /// <summary>
+    /// The partitions of <paramref name="topic"/>, asked through <paramref name="client"/>'s connections when given: a
+    /// client made for this question, where the long-lived admin client was seen to time out for a minute after a
+    /// broker came back.
+    /// </summary>
+    private List<TopicPartition> PartitionsOf(string topic, IClient? client = null)
     {
-        var metadata = _admin.GetMetadata(topic, RequestTimeout).Topics.SingleOrDefault(t => t.Topic == topic);
+        using var dependent = client is null ? null : new DependentAdminClientBuilder(client.Handle).Build();
+        var metadata = (dependent ?? _admin).GetMetadata(topic, RequestTimeout).Topics.SingleOrDefault(t => t.Topic == topic);
         if (metadata is null || metadata.Error.Code != ErrorCode.NoError || metadata.Partitions.Count == 0)
             throw new InvalidOperationException($"Topic '{topic}' does not exist on {BootstrapServers}.");
         return metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
