@@ -79,11 +79,12 @@ public sealed class BrokerFaultsTests(ITestOutputHelper output)
         Assert.Equal(1, child.ExitCode);
         Assert.Contains("Stopped on error: Producing to", await child.StandardError);
         Assert.Contains("Topic authorization failed", await child.StandardError);
+        output.WriteLine("FIRST:\n" + await child.StandardError);
 
         // Nothing was committed past what was acknowledged: a restart counts every visit exactly.
         var second = faults.Start([]);
         await Eventually.HoldsAsync(() => second.Running && faults.Run.Lag() == 0, TimeSpan.FromSeconds(90), "the restarted processor caught up");
-        await StopAsync(faults, second);
+        output.WriteLine("SECOND:\n" + await StopAsync(faults, second));
         AssertExact(faults, partitionOf);
     }
 
