@@ -28,8 +28,20 @@ public static class FinalCounts
                 $"{u.Url} {window.Name} ending {u.Version.WindowEnd:O}: {u.Count} is more than the visits in that window"));
             var kept = Kept(updates, pick);
             var expectedLast = expected.Where(e => e.Key.Window == window.Name && !except.Contains(e.Key.Url)).ToDictionary(e => e.Key.Url, e => e.Value);
-            Assert.Equal(expectedLast.OrderBy(e => e.Key, StringComparer.Ordinal), kept.OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.True(expectedLast.Count == kept.Count && expectedLast.All(e => kept.TryGetValue(e.Key, out var count) && count == e.Value),
+                $"{window.Name}: the counts kept ({pick}) differ from the recount:\n" + Differences(updates, expectedLast, kept));
         }
+    }
+
+    /// <summary>For each URL whose kept count is not the recount's: both counts, the last record and the newest by version.</summary>
+    private static string Differences(List<Update> updates, Dictionary<string, int> expected, Dictionary<string, int> kept)
+    {
+        var byUrl = updates.GroupBy(u => u.Url).ToDictionary(g => g.Key, g => g.ToList());
+        return string.Join("\n", expected.Keys.Union(kept.Keys).Order(StringComparer.Ordinal)
+            .Where(url => expected.GetValueOrDefault(url, -1) != kept.GetValueOrDefault(url, -1))
+            .Select(url => $"{url}: recount {expected.GetValueOrDefault(url)}, kept {kept.GetValueOrDefault(url)}" + (byUrl.TryGetValue(url, out var its)
+                ? $"; last record {its.MaxBy(u => u.Offset)}; newest version {its.OrderBy(u => u.Version).ThenBy(u => u.Offset).Last()}"
+                : "; no update")));
     }
 
     /// <summary>How a consumer of a window topic picks the count of a (URL, window) among its updates.</summary>
