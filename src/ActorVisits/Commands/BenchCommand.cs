@@ -87,7 +87,10 @@ internal static class BenchCommand
                               string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2; " +
                               $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.Get("linger.ms")}.");
             var gen0Size = Environment.GetEnvironmentVariable("DOTNET_GCgen0size");
+            // The environment overrides runtimeconfig.json (the project turns DATAS off).
+            var datas = Environment.GetEnvironmentVariable("DOTNET_GCDynamicAdaptationMode") ?? AppContext.GetData("System.GC.DynamicAdaptationMode")?.ToString();
             Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC" +
+                              (datas == "0" ? " without DATAS" : ", DATAS") +
                               (gen0Size is null ? "" : $", DOTNET_GCgen0size={gen0Size}") + ".");
 
             var offered = parse.GetValue(rates)!;
