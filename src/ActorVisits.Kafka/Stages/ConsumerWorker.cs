@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Native;
 using ActorVisits.Kafka.Settings;
@@ -188,16 +189,17 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         var partition = record.TopicPartition;
         if (!_assigned.TryGetValue(partition, out var assigned))
             return;
-        if (_nextOffsets.TryGetValue(partition, out var expected) && record.Offset.Value < expected)
+        ref var next = ref CollectionsMarshal.GetValueRefOrAddDefault(_nextOffsets, partition, out var known);
+        if (known && record.Offset.Value < next)
         {
             // Read again within one assignment (before where it started, or before a record already handed out): its
             // visit is counted already, by the rebuild or live. Handing it out again would count it twice.
             Metrics.AddReadAgain();
-            Warn("READAGAIN", $"{partition}: records before offset {expected} delivered again within one assignment; dropped, not counted twice");
+            Warn("READAGAIN", $"{partition}: records before offset {next} delivered again within one assignment; dropped, not counted twice");
             return;
         }
+        next = record.Offset.Value + 1;
         _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
-        _nextOffsets[partition] = record.Offset.Value + 1;
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)
@@ -256,11 +258,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         var generation = GroupGeneration(_consumer!);
         foreach (var partition in partitions)
         {
-            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), committed.GetValueOrDefault(partition), generation, unknown);
+            var start = committed.GetValueOrDefault(partition);
+            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), start, generation, unknown);
             // Where the assignment starts, when known: a record before it is dropped, and a partition paused before its
             // first record resumes there rather than at librdkafka's prefetch position.
-            if (!rewind && committed.GetValueOrDefault(partition) is { } start)
-                _nextOffsets[partition] = start;
+            if (!rewind && start is { } offset)
+                _nextOffsets[partition] = offset;
             else
                 _nextOffsets.Remove(partition);
         }

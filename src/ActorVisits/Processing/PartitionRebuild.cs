@@ -91,7 +91,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             {
                 // Delivered again (before the replay's start, or a record replayed already): counting it again would
                 // count its visit twice.
-                metrics.AddReadAgain();
+                metrics.AddReplayReadAgain();
                 continue;
             }
             next = record.Offset.Value + 1;

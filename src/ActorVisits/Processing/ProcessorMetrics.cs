@@ -111,7 +111,7 @@ public sealed class ProcessorMetrics
         Interlocked.Add(ref _rebuildTicks, took.Ticks);
     }
 
-    internal void AddReadAgain() => Interlocked.Increment(ref _replayReadAgain);
+    internal void AddReplayReadAgain() => Interlocked.Increment(ref _replayReadAgain);
 
     internal void AddDeadLetter(string code)
     {
