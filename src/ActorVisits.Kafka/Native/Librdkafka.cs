@@ -83,6 +83,9 @@ internal static partial class Librdkafka
     public static unsafe partial void rd_kafka_conf_set_log_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, int, byte*, byte*, void> log);
 
     [LibraryImport(Library)]
+    public static unsafe partial void rd_kafka_conf_set_socket_cb(IntPtr conf, delegate* unmanaged[Cdecl]<int, int, int, IntPtr, int> socket);
+
+    [LibraryImport(Library)]
     public static unsafe partial void rd_kafka_conf_set_error_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, int, byte*, IntPtr, void> error);
 
     [LibraryImport(Library)]

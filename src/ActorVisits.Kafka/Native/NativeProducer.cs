@@ -93,6 +93,8 @@ internal sealed unsafe class NativeProducer : IDisposable
             Librdkafka.rd_kafka_conf_set_dr_msg_cb(conf, &OnDeliveryReport);
             Librdkafka.rd_kafka_conf_set_log_cb(conf, &OnLog);
             Librdkafka.rd_kafka_conf_set_error_cb(conf, &OnError);
+            if (AbortiveSockets.Supported)
+                Librdkafka.rd_kafka_conf_set_socket_cb(conf, &AbortiveSockets.Open);
         }
         catch
         {
