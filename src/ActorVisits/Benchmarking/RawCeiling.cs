@@ -10,7 +10,8 @@ using HdrHistogram;
 namespace ActorVisits.Benchmarking;
 
 /// <summary>One step of the plain clients' rate search, measured like the processor's (<see cref="SustainedRateResult"/>).</summary>
-internal sealed record RawRateResult(int Rate, double VisitsPerSecond, long LagAtEnd, double AllocatedBytesPerVisit, TimeSpan P50, TimeSpan P99, TimeSpan ProcessingP99)
+internal sealed record RawRateResult(int Rate, double VisitsPerSecond, long LagAtEnd, double AllocatedBytesPerVisit, TimeSpan P50, TimeSpan P99, TimeSpan ProcessingP99,
+    double CpuMicrosecondsPerVisit)
 {
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
 }
@@ -62,16 +63,19 @@ internal static class RawCeiling
         pipeline.ResetLatency();
         var readBefore = pipeline.Read;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuBefore = ProcessCpu.Used;
         var clock = Stopwatch.StartNew();
         await generator;
+        var cpu = ProcessCpu.Used - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        var visitsPerSecond = (pipeline.Read - readBefore) / clock.Elapsed.TotalSeconds;
+        var read = pipeline.Read - readBefore;
+        var visitsPerSecond = read / clock.Elapsed.TotalSeconds;
         var lag = (await cluster.DescribeGroupOffsetsAsync(group, input, stopping)).Sum(p => p.Lag);
         await done.CancelAsync();
         await consuming;
         pipeline.Finish();
         return new RawRateResult(rate, visitsPerSecond, lag, allocated / Math.Max(1, visitsPerSecond * clock.Elapsed.TotalSeconds),
-            pipeline.Latency(50), pipeline.Latency(99), pipeline.ProcessingLatency(99));
+            pipeline.Latency(50), pipeline.Latency(99), pipeline.ProcessingLatency(99), cpu.TotalMicroseconds / Math.Max(1, read));
     }
 
     private static async Task<(string Input, string Output, string Group)> TopicsAsync(IKafkaAdmin cluster, int partitions, CancellationToken stopping)

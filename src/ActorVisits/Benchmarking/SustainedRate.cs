@@ -13,7 +13,7 @@ namespace ActorVisits.Benchmarking;
 /// <summary>One step of the rate search: live visits at a steady rate, produced while the processor consumes them.</summary>
 internal sealed record SustainedRateResult(
     int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan ProcessingP99, long LagAtEnd, TimeSpan GcPauses, int FullGcs,
-    double AllocatedBytesPerVisit, int Gcs)
+    double AllocatedBytesPerVisit, int Gcs, double CpuMicrosecondsPerVisit)
 {
     /// <summary>Kept up: processed at least 95 % of the offered rate and ended less than one second of traffic behind.</summary>
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
@@ -69,14 +69,17 @@ internal static class SustainedRate
         var clock = Stopwatch.StartNew();
         var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
         var (pausedBefore, gcsBefore, fullGcsBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(precise: true));
+        var cpuBefore = ProcessCpu.Used;
         await generator;
+        var cpu = ProcessCpu.Used - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var elapsed = clock.Elapsed.TotalSeconds;
         var (visits, updates) = (processor.Metrics.Visits - visitsBefore, processor.Metrics.Updates - updatesBefore);
         var lag = (await cluster.DescribeGroupOffsetsAsync(settings.GroupId, settings.InputTopic, stopping)).Sum(p => p.Lag);
         var result = new SustainedRateResult(rate, visits / elapsed, updates / elapsed,
             processor.Metrics.Latency(50), processor.Metrics.Latency(99), processor.Metrics.Latency(100), processor.Metrics.ProcessingLatency(99), lag,
-            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore, allocated / (double)Math.Max(1, visits), GC.CollectionCount(0) - gcsBefore);
+            GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore, allocated / (double)Math.Max(1, visits), GC.CollectionCount(0) - gcsBefore,
+            cpu.TotalMicroseconds / Math.Max(1, visits));
         await processor.Control.DrainAndShutdownAsync(processor.Completion);
         return result;
     }

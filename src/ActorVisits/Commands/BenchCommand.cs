@@ -92,6 +92,9 @@ internal static class BenchCommand
             Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC" +
                               (datas == "0" ? " without DATAS" : ", DATAS") +
                               (gen0Size is null ? "" : $", DOTNET_GCgen0size={gen0Size}") + ".");
+            var spin = Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") ?? AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString();
+            Console.WriteLine($"thread pool: idle workers spin {(spin is null ? "(runtime default)" : spin)} times before blocking.");
+            Console.WriteLine("CPU = the whole process's CPU time over the step (brokers, generator, GC included) / visits processed.");
 
             var offered = parse.GetValue(rates)!;
             var drainedCeiling = double.NaN;
@@ -134,7 +137,7 @@ internal static class BenchCommand
                     Console.WriteLine($"plain clients, offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, " +
                                       $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms (p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
                                       $"lag at end {result.LagAtEnd:N0}, " +
-                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit" +
+                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit, CPU {result.CpuMicrosecondsPerVisit:N1} µs/visit" +
                                       (result.Sustained ? "" : "  (not sustained)"));
                     plainSearching = result.Sustained;
                     if (result.Sustained)
@@ -150,7 +153,7 @@ internal static class BenchCommand
                                       $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
                                       $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
                                       $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms in {result.Gcs} GCs ({result.FullGcs} full), " +
-                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0})" +
+                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0}), CPU {result.CpuMicrosecondsPerVisit:N1} µs/visit" +
                                       (result.Sustained ? "" : "  (not sustained)"));
                     if (sampler is not null)
                     {
