@@ -74,7 +74,7 @@ internal static class RawCeiling
         await done.CancelAsync();
         await consuming;
         pipeline.Finish();
-        return new RawRateResult(rate, visitsPerSecond, lag, allocated / Math.Max(1, visitsPerSecond * clock.Elapsed.TotalSeconds),
+        return new RawRateResult(rate, visitsPerSecond, lag, allocated / (double)Math.Max(1, read),
             pipeline.Latency(50), pipeline.Latency(99), pipeline.ProcessingLatency(99), cpu.TotalMicroseconds / Math.Max(1, read));
     }
 

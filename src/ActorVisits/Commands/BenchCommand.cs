@@ -87,12 +87,11 @@ internal static class BenchCommand
                               string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2; " +
                               $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.Get("linger.ms")}.");
             var gen0Size = Environment.GetEnvironmentVariable("DOTNET_GCgen0size");
-            // The environment overrides runtimeconfig.json (the project turns DATAS off).
-            var datas = Environment.GetEnvironmentVariable("DOTNET_GCDynamicAdaptationMode") ?? AppContext.GetData("System.GC.DynamicAdaptationMode")?.ToString();
+            var datas = RuntimeSetting("GCDynamicAdaptationMode", "System.GC.DynamicAdaptationMode");
             Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC" +
                               (datas == "0" ? " without DATAS" : ", DATAS") +
                               (gen0Size is null ? "" : $", DOTNET_GCgen0size={gen0Size}") + ".");
-            var spin = Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") ?? AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString();
+            var spin = RuntimeSetting("ThreadPool_UnfairSemaphoreSpinLimit", "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit");
             Console.WriteLine($"thread pool: idle workers spin {(spin is null ? "(runtime default)" : spin)} times before blocking.");
             Console.WriteLine("CPU = the whole process's CPU time over the step (brokers, generator, GC included) / visits processed.");
 
@@ -205,4 +204,11 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// A runtime setting as the runtime resolves it: its <c>DOTNET_</c> environment variable overrides the value the
+    /// project writes into <c>runtimeconfig.json</c>; null when neither sets it.
+    /// </summary>
+    private static string? RuntimeSetting(string environmentName, string runtimeConfigName) =>
+        Environment.GetEnvironmentVariable("DOTNET_" + environmentName) ?? AppContext.GetData(runtimeConfigName)?.ToString();
 }
