@@ -11,8 +11,15 @@ public sealed record ConsumerSettings<TKey, TValue>(
     /// <summary>Longest blocking poll of the consumer thread; bounds how late a commit request or a stop is served.</summary>
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Records fetched but not yet pulled downstream; past it the consumer pauses its partitions (backpressure).</summary>
+    /// <summary>Records fetched but not yet pulled downstream; at it the consumer stops polling (backpressure).</summary>
     public int MaxBufferedRecords { get; init; } = 10_000;
+
+    /// <summary>
+    /// How long the buffer may stay full (not drained to half) before the consumer pauses its partitions. Shorter
+    /// stalls only hold its polls and librdkafka keeps what it prefetched; a pause drops that prefetch (fetched again
+    /// on resume) but lets group events waiting behind it (a rebalance) be served. Zero pauses at once.
+    /// </summary>
+    public TimeSpan PauseWhenFullFor { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long commits refused for a retriable reason (the group coordinator unreachable, moving, loading, slow) are

@@ -14,6 +14,7 @@ public sealed record KafkaSettings(
     IReadOnlyDictionary<string, string> ClientProperties,
     TimeSpan PollTimeout,
     int MaxBufferedRecords,
+    TimeSpan PauseWhenFullFor,
     TimeSpan FetchWaitMax,
     TimeSpan RevokeDrainTimeout,
     TimeSpan CloseCommitTimeout,
@@ -42,6 +43,7 @@ public sealed record KafkaSettings(
             clientProperties,
             consumer.PositiveDuration("poll-timeout"),
             consumer.PositiveInt("max-buffered-records"),
+            consumer.PositiveDuration("pause-when-full-for"),
             consumer.PositiveDuration("fetch-wait-max"),
             consumer.PositiveDuration("revoke-drain-timeout"),
             consumer.PositiveDuration("close-commit-timeout"),
@@ -66,6 +68,7 @@ public sealed record KafkaSettings(
         {
             PollTimeout = PollTimeout,
             MaxBufferedRecords = MaxBufferedRecords,
+            PauseWhenFullFor = PauseWhenFullFor,
             CommitRetryFor = OutageTolerance,
             RevokeDrainTimeout = RevokeDrainTimeout,
             CloseCommitTimeout = CloseCommitTimeout,

@@ -12,7 +12,9 @@ namespace ActorVisits.Kafka.Stages;
 /// <summary>
 /// Owns one Confluent.Kafka consumer on a dedicated thread: every call to it (poll, pause, resume, commit, close) and
 /// every rebalance callback happens there, so nothing races on the client. It fills a bounded buffer that the source
-/// stage drains, pausing all partitions while the buffer is full, and serves commit requests in order between polls.
+/// stage drains: while the buffer is full it stops polling (librdkafka's prefetch waits), and only a buffer full for
+/// longer than <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/> pauses all partitions. It serves commit
+/// requests in order between polls.
 /// Broker trouble does not stop it: consume errors that librdkafka retries itself (a fetch that timed out, a broker
 /// gone) are logged and counted, and a commit refused for a retriable reason (coordinator unavailable or moving, a
 /// time-out) is kept and retried, superseded by later offsets, for up to <see cref="ConsumerSettings{TKey,TValue}.CommitRetryFor"/>.
@@ -50,6 +52,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
     private DateTime _nextCommitRetry;
     private readonly HashSet<TopicPartition> _paused = [];
+
+    /// <summary>Set when a record is taken from a full buffer, or consuming stops: wakes a thread holding its polls.</summary>
+    private readonly ManualResetEventSlim _wake = new(false);
+
+    /// <summary>Since when the buffer has been full without falling to half; null while it is not.</summary>
+    private DateTime? _fullSince;
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -92,7 +100,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     {
         while (_buffer.TryDequeue(out message!))
         {
-            Interlocked.Decrement(ref _buffered);
+            // The consumer thread holds its polls while the buffer is full: room for one more wakes it.
+            if (Interlocked.Decrement(ref _buffered) == _settings.MaxBufferedRecords - 1)
+                _wake.Set();
             var offset = message.CommittableOffset;
             // A partition being revoked hands out nothing more: its next owner reads the rest.
             if (IsCurrent(offset.TopicPartition, offset.AssignmentEpoch) && !_revoking.ContainsKey(offset.TopicPartition))
@@ -105,13 +115,18 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     }
 
     /// <summary>Stops handing out records (all partitions paused) but keeps the consumer in its group to serve commits.</summary>
-    public void StopConsuming() => _stopConsuming = true;
+    public void StopConsuming()
+    {
+        _stopConsuming = true;
+        _wake.Set();
+    }
 
     /// <summary>Serves the pending commits, then leaves the group and closes the consumer.</summary>
     public Task ShutdownAsync()
     {
         _stopConsuming = true;
         _shutdown = true;
+        _wake.Set();
         if (!_thread.IsAlive)
             _closed.TrySetResult();
         return _closed.Task;
@@ -145,6 +160,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 ServeCommits();
                 ApplyFlowControl();
                 MeasureLag();
+                if (HoldingPolls())
+                    continue;
                 ConsumeResult<TKey, TValue>? record;
                 try
                 {
@@ -207,16 +224,39 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     }
 
     /// <summary>
-    /// Pauses every assigned partition while the buffer is full or consuming stopped; resumes below half. Pausing makes
-    /// librdkafka drop what it prefetched; on resume each partition is sought to the offset after the last record
-    /// this worker buffered, rather than left to librdkafka's own resume position, which was seen to skip records and
-    /// stall under frequent pause/resume (CompletenessTests).
+    /// While the buffer is full and the partitions are not paused, waits (up to a poll time-out) for room instead of
+    /// polling: librdkafka keeps what it prefetched, and its queue (queued.max.messages.kbytes) stops its fetches.
+    /// </summary>
+    private bool HoldingPolls()
+    {
+        if (_paused.Count > 0 || _stopConsuming)
+            return false;
+        _wake.Reset();
+        // Checked after the reset: a record taken from now on sets the event again, so the wait cannot miss it.
+        if (Volatile.Read(ref _buffered) < _settings.MaxBufferedRecords)
+            return false;
+        _wake.Wait(_settings.PollTimeout);
+        return true;
+    }
+
+    /// <summary>
+    /// Pauses every assigned partition once the buffer has stayed full (not fallen to half) for
+    /// <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/>, or consuming stopped; resumes below half. A stall
+    /// shorter than that only holds the polls (<see cref="HoldingPolls"/>). Pausing is still needed for a longer one:
+    /// group events (a rebalance) queue behind the records librdkafka prefetched, and pausing drops those, so that the
+    /// events are served while downstream is stuck. On resume each partition is sought to the offset after the last
+    /// record this worker buffered, rather than left to librdkafka's own resume position, which was seen to skip
+    /// records and stall under frequent pause/resume (CompletenessTests).
     /// </summary>
     private void ApplyFlowControl()
     {
         var consumer = _consumer!;
         var buffered = Volatile.Read(ref _buffered);
-        if (_stopConsuming || buffered >= _settings.MaxBufferedRecords)
+        if (buffered >= _settings.MaxBufferedRecords)
+            _fullSince ??= DateTime.UtcNow;
+        else if (buffered <= _settings.MaxBufferedRecords / 2)
+            _fullSince = null;
+        if (_stopConsuming || (_fullSince is { } fullSince && DateTime.UtcNow - fullSince >= _settings.PauseWhenFullFor))
         {
             var toPause = consumer.Assignment.Where(p => !_paused.Contains(p)).ToList();
             if (toPause.Count > 0)

@@ -13,7 +13,7 @@ namespace ActorVisits.Benchmarking;
 /// <summary>One step of the rate search: live visits at a steady rate, produced while the processor consumes them.</summary>
 internal sealed record SustainedRateResult(
     int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan ProcessingP99, long LagAtEnd, TimeSpan GcPauses, int FullGcs,
-    double AllocatedBytesPerVisit, int Gcs, double CpuMicrosecondsPerVisit)
+    double AllocatedBytesPerVisit, int Gcs, double CpuMicrosecondsPerVisit, int ConsumerPauses, int MostBuffered)
 {
     /// <summary>Kept up: processed at least 95 % of the offered rate and ended less than one second of traffic behind.</summary>
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
@@ -70,6 +70,7 @@ internal static class SustainedRate
         var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
         var (pausedBefore, gcsBefore, fullGcsBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(precise: true));
         var cpuBefore = ProcessCpu.Used;
+        var pausesBefore = processor.Control.Metrics.PauseCount;
         await generator;
         var cpu = ProcessCpu.Used - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
@@ -79,7 +80,7 @@ internal static class SustainedRate
         var result = new SustainedRateResult(rate, visits / elapsed, updates / elapsed,
             processor.Metrics.Latency(50), processor.Metrics.Latency(99), processor.Metrics.Latency(100), processor.Metrics.ProcessingLatency(99), lag,
             GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore, allocated / (double)Math.Max(1, visits), GC.CollectionCount(0) - gcsBefore,
-            cpu.TotalMicroseconds / Math.Max(1, visits));
+            cpu.TotalMicroseconds / Math.Max(1, visits), processor.Control.Metrics.PauseCount - pausesBefore, processor.Control.Metrics.MaxBuffered);
         await processor.Control.DrainAndShutdownAsync(processor.Completion);
         return result;
     }

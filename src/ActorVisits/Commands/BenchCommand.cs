@@ -152,7 +152,8 @@ internal static class BenchCommand
                                       $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
                                       $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
                                       $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms in {result.Gcs} GCs ({result.FullGcs} full), " +
-                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0}), CPU {result.CpuMicrosecondsPerVisit:N1} µs/visit" +
+                                      $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0}), CPU {result.CpuMicrosecondsPerVisit:N1} µs/visit, " +
+                                      $"consumer paused {result.ConsumerPauses} times (at most {result.MostBuffered:N0} records buffered)" +
                                       (result.Sustained ? "" : "  (not sustained)"));
                     if (sampler is not null)
                     {

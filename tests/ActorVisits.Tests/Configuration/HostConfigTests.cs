@@ -19,6 +19,8 @@ public sealed class HostConfigTests : IDisposable
         Assert.Empty(settings.ClientProperties);
         Assert.Equal(TimeSpan.FromMilliseconds(50), settings.PollTimeout);
         Assert.Equal(10_000, settings.MaxBufferedRecords);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.PauseWhenFullFor);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Consumer("g", Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.Utf8).PauseWhenFullFor);
         Assert.Equal(500, settings.Consumer("g", Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.Utf8).Config.FetchWaitMaxMs);
         Assert.Equal(10_000, settings.MaxInFlightRecords);
         Assert.Equal(1000, settings.Committer.MaxBatch);
@@ -63,6 +65,7 @@ public sealed class HostConfigTests : IDisposable
     [Theory]
     [InlineData("actorvisits.kafka.consumer.max-buffered-records = 0", "actorvisits.kafka.consumer.max-buffered-records")]
     [InlineData("actorvisits.kafka.consumer.poll-timeout = soon", "actorvisits.kafka.consumer.poll-timeout")]
+    [InlineData("actorvisits.kafka.consumer.pause-when-full-for = 0s", "actorvisits.kafka.consumer.pause-when-full-for")]
     [InlineData("actorvisits.kafka.committer.max-interval = -1s", "actorvisits.kafka.committer.max-interval")]
     [InlineData("actorvisits.kafka.bootstrap-servers = \"\"", "actorvisits.kafka.bootstrap-servers")]
     public void A_bad_value_fails_with_a_message_naming_its_key(string line, string key)
