@@ -14,6 +14,16 @@ internal static class TimestampSearch
         var watermarks = consumer.QueryWatermarkOffsets(partition, timeout);
         long low = watermarks.Low.Value, high = watermarks.High.Value;
         var wanted = time.ToUnixTimeMilliseconds();
+        // The first record first: a replay usually starts before everything retained (a window longer than what the
+        // partition holds), which one read answers where the search takes about log2(records) reads.
+        if (low < high)
+        {
+            var (first, timestamp) = ReadAt(consumer, partition, low, timeout);
+            if (timestamp >= wanted)
+                high = low;
+            else
+                low = first + 1;
+        }
         while (low < high)
         {
             var middle = low + (high - low) / 2;

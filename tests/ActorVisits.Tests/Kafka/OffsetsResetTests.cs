@@ -51,6 +51,10 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         Assert.Equal(41, Assert.Single(atTime).Offset.Value);
         var exact = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(7)), CancellationToken.None);
         Assert.Equal(7, Assert.Single(exact).Offset.Value);
+        var beforeAll = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddHours(-1)), CancellationToken.None);
+        Assert.Equal(0, Assert.Single(beforeAll).Offset.Value);
+        var afterAll = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddHours(1)), CancellationToken.None);
+        Assert.Equal(100, Assert.Single(afterAll).Offset.Value);
         var latest = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), CancellationToken.None);
         Assert.Equal(100, Assert.Single(latest).Offset.Value);
         Assert.Equal(100, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
