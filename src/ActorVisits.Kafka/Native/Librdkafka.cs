@@ -142,6 +142,23 @@ internal static partial class Librdkafka
     [LibraryImport(Library)]
     public static unsafe partial long rd_kafka_message_timestamp(IntPtr message, int* timestampType);
 
+    // The consumer path of NativeRecord: a record read in place, on a Confluent.Kafka consumer's own handle.
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_consumer_poll(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_message_destroy(IntPtr message);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_message_headers(IntPtr message, out IntPtr headers);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rd_kafka_header_get_last(IntPtr headers, string name, out IntPtr value, out nuint size);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_err2str(int error);
+
     /// <summary><c>rd_kafka_vu_t</c>: one argument of <see cref="rd_kafka_produceva"/>, a type and a 64-byte union.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 72)]
     public unsafe struct ProduceArgument

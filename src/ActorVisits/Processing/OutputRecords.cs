@@ -76,16 +76,18 @@ internal static class OutputRecords
     /// The source partition and offset of a repartitioned record; (-1, -1) when its headers do not name them (only
     /// records of the repartition topic are asked: on the input, such headers are anybody's and mean nothing).
     /// </summary>
-    public static (int Partition, long Offset) SourceOf(Headers? headers)
-    {
-        if (headers is null || !headers.TryGetLastBytes(SourcePartitionHeader, out var partition) || !headers.TryGetLastBytes(SourceOffsetHeader, out var offset)
-            || partition is null || offset is null)
-            return (-1, -1);
-        return int.TryParse(partition, NumberStyles.None, CultureInfo.InvariantCulture, out var p)
-               && long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var o)
+    public static (int Partition, long Offset) SourceOf(Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(SourcePartitionHeader, out var partition) && headers.TryGetLastBytes(SourceOffsetHeader, out var offset)
+        && partition is not null && offset is not null
+            ? SourceOf(partition, offset)
+            : (-1, -1);
+
+    /// <summary>The source partition and offset from the values of the two headers; (-1, -1) when they are not numbers.</summary>
+    public static (int Partition, long Offset) SourceOf(ReadOnlySpan<byte> partition, ReadOnlySpan<byte> offset) =>
+        int.TryParse(partition, NumberStyles.None, CultureInfo.InvariantCulture, out var p)
+        && long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var o)
             ? (p, o)
             : (-1, -1);
-    }
 
     /// <summary>
     /// The original key, bytes and headers, with headers naming the reason and where the record came from; cut to

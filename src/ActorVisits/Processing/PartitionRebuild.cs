@@ -4,6 +4,7 @@ using System.Diagnostics;
 using ActorVisits.Configuration;
 using ActorVisits.Kafka;
 using ActorVisits.Kafka.Admin;
+using ActorVisits.Kafka.Native;
 using Akka.Actor;
 using Confluent.Kafka;
 using static ActorVisits.Actors.WindowsProtocol;
@@ -20,6 +21,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
     private const int BatchSize = 500;
     private const int BatchesInFlight = 4;
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+    private const int PollTimeoutMs = 100;
 
     /// <summary>
     /// Replays on a dedicated thread into <paramref name="partition"/>, which was created rebuilding. The task completes
@@ -69,39 +71,42 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             batch = new List<VisitAt>(BatchSize);
         }
 
+        // Records are read in place (NativeRecord): a replay reads every retained record of the longest window, and
+        // Confluent.Kafka's Consume made about nine objects of each.
+        var handle = Librdkafka.RawHandle(consumer);
         for (var next = from; next < committedOffset;)
         {
             cancel.ThrowIfCancellationRequested();
-            ConsumeResult<byte[], byte[]>? record;
-            try
-            {
-                record = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            }
-            catch (ConsumeException e) when (!e.Error.IsFatal && DateTime.UtcNow - lastProgress < kafka.OutageTolerance)
+            using var record = NativeRecord.Poll(handle, PollTimeoutMs);
+            if (record.IsEmpty)
+                continue;
+            if (record.Error == ErrorCode.Local_PartitionEOF)
+                continue;
+            if (record.Error != ErrorCode.NoError)
             {
                 // A fetch that failed (a broker gone or slow): librdkafka retries it from the same offset.
-                continue;
+                if (record.Error != ErrorCode.Local_Fatal && DateTime.UtcNow - lastProgress < kafka.OutageTolerance)
+                    continue;
+                throw new ConsumeException(new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = new TopicPartitionOffset(topicPartition, record.Offset) }, record.ToError());
             }
-            if (record is null)
-                continue;
             lastProgress = DateTime.UtcNow;
-            if (record.Offset.Value >= committedOffset)
+            if (record.Offset >= committedOffset)
                 break;
-            if (record.Offset.Value < next)
+            if (record.Offset < next)
             {
                 // Delivered again (before the replay's start, or a record replayed already): counting it again would
                 // count its visit twice.
                 metrics.AddReplayReadAgain();
                 continue;
             }
-            next = record.Offset.Value + 1;
+            next = record.Offset + 1;
             replayed++;
             var now = DateTimeOffset.UtcNow;
             // Dead letters were written when the record was first read; a replay only counts.
-            if (VisitValidation.TryValidate(record, now, settings.MaxFutureSkew, settings.MaxVisitBytes, urls, out var url, out var timestamp, out _))
+            if (VisitValidation.TryValidate(record.Value, record.HasValue, now, settings.MaxFutureSkew, settings.MaxVisitBytes, urls, out var url, out var timestamp, out _))
             {
-                var (sourcePartition, sourceOffset) = settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
-                batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset.Value));
+                var (sourcePartition, sourceOffset) = settings.Repartition ? SourceOf(record) : (-1, -1);
+                batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset));
             }
             if (batch.Count == BatchSize)
                 Send();
@@ -111,6 +116,11 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             answer.Wait(cancel);
         metrics.AddRebuild(replayed, clock.Elapsed);
     }
+
+    private static (int Partition, long Offset) SourceOf(NativeRecord record) =>
+        record.TryGetLastHeader(OutputRecords.SourcePartitionHeader, out var partition) && record.TryGetLastHeader(OutputRecords.SourceOffsetHeader, out var offset)
+            ? OutputRecords.SourceOf(partition, offset)
+            : (-1, -1);
 
     /// <summary>
     /// The first offset to replay so that the windows at <paramref name="committedOffset"/> come out exact; null when

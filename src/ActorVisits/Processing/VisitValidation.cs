@@ -14,12 +14,16 @@ internal static class VisitValidation
     /// visit's URL (from <paramref name="urls"/> when given: one string per URL) and time.
     /// </summary>
     public static bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, UrlStrings? urls,
+        [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection) =>
+        TryValidate(record.Message.Value, record.Message.Value is not null, readAt, maxFutureSkew, maxVisitBytes, urls, out url, out timestamp, out rejection);
+
+    /// <summary>The same rule for a value read in place: <paramref name="hasValue"/> false for a record without one.</summary>
+    public static bool TryValidate(ReadOnlySpan<byte> value, bool hasValue, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, UrlStrings? urls,
         [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection)
     {
         url = null;
         timestamp = default;
-        var value = record.Message.Value;
-        if (value is null)
+        if (!hasValue)
         {
             rejection = new Rejection(Rejection.NoValue, "the record has no value (a tombstone)");
             return false;
