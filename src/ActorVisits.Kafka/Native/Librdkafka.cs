@@ -159,6 +159,15 @@ internal static partial class Librdkafka
     [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_err2str(int error);
 
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_header_get_all(IntPtr headers, nuint index, out IntPtr name, out IntPtr value, out nuint size);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_topic_name(IntPtr rkt);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_message_leader_epoch(IntPtr message);
+
     /// <summary><c>rd_kafka_vu_t</c>: one argument of <see cref="rd_kafka_produceva"/>, a type and a 64-byte union.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 72)]
     public unsafe struct ProduceArgument

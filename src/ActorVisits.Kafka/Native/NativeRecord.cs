@@ -35,6 +35,35 @@ internal readonly unsafe ref struct NativeRecord : IDisposable
 
     public ReadOnlySpan<byte> Value => HasValue ? new ReadOnlySpan<byte>((void*)Message.Payload, checked((int)Message.Length)) : default;
 
+    /// <summary>False for a record without a key.</summary>
+    public bool HasKey => Message.Key != IntPtr.Zero;
+
+    public ReadOnlySpan<byte> Key => HasKey ? new ReadOnlySpan<byte>((void*)Message.Key, checked((int)Message.KeyLength)) : default;
+
+    /// <summary>librdkafka's handle of the record's topic (zero for some events); the same for every record of a topic.</summary>
+    public IntPtr TopicHandle => Message.Topic;
+
+    /// <summary>The topic's name in UTF-8, read in place (empty when the event names no topic).</summary>
+    public ReadOnlySpan<byte> TopicName => Message.Topic == IntPtr.Zero
+        ? default
+        : MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)Librdkafka.rd_kafka_topic_name(Message.Topic));
+
+    /// <summary>The leader epoch the record was fetched under, as Confluent.Kafka reports it (null for an event without a topic or offset).</summary>
+    public int? LeaderEpoch => Message.Topic != IntPtr.Zero && Message.Offset != Confluent.Kafka.Offset.Unset.Value
+        ? Librdkafka.rd_kafka_message_leader_epoch(_message)
+        : null;
+
+    /// <summary>The record's headers as Confluent.Kafka's; null when it has none.</summary>
+    public Headers? ReadHeaders()
+    {
+        if (Librdkafka.rd_kafka_message_headers(_message, out var headers) != 0)
+            return null;
+        var read = new Headers();
+        for (nuint index = 0; Librdkafka.rd_kafka_header_get_all(headers, index, out var name, out var value, out var size) == 0; index++)
+            read.Add(Marshal.PtrToStringUTF8(name)!, value == IntPtr.Zero ? null : new ReadOnlySpan<byte>((void*)value, checked((int)size)).ToArray());
+        return read;
+    }
+
     public Timestamp Timestamp
     {
         get

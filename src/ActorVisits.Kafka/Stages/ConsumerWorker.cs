@@ -154,6 +154,10 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 .SetLogHandler(_log)
                 .Build();
             _consumer = consumer;
+            // Records are read through librdkafka's own poll on this consumer's handle: the same results and errors as
+            // its Consume, with about half the objects per record (NativeConsume).
+            var reader = new NativeConsume<TKey, TValue>(consumer, _settings.KeyDeserializer, _settings.ValueDeserializer);
+            var pollTimeoutMs = (int)Math.Ceiling(_settings.PollTimeout.TotalMilliseconds);
             consumer.Subscribe(_topics);
             while (!_shutdown)
             {
@@ -165,7 +169,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 ConsumeResult<TKey, TValue>? record;
                 try
                 {
-                    record = consumer.Consume(_settings.PollTimeout);
+                    record = reader.Consume(pollTimeoutMs);
                 }
                 catch (ConsumeException e) when (IsTransient(e))
                 {
