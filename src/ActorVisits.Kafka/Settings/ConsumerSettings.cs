@@ -15,8 +15,9 @@ public sealed record ConsumerSettings<TKey, TValue>(
     public int MaxBufferedRecords { get; init; } = 10_000;
 
     /// <summary>
-    /// How long the buffer may stay full (not drained to half) before the consumer pauses its partitions. Shorter
-    /// stalls only hold its polls and librdkafka keeps what it prefetched; a pause drops that prefetch (fetched again
+    /// How long the buffer may stay full (not drained to half), with downstream taking less than a buffer's worth of
+    /// records meanwhile, before the consumer pauses its partitions. Shorter stalls, and a downstream busy at full
+    /// speed, only hold its polls and librdkafka keeps what it prefetched; a pause drops that prefetch (fetched again
     /// on resume) but lets group events waiting behind it (a rebalance) be served. Zero pauses at once.
     /// </summary>
     public TimeSpan PauseWhenFullFor { get; init; } = TimeSpan.FromSeconds(1);

@@ -13,7 +13,7 @@ namespace ActorVisits.Kafka.Stages;
 /// Owns one Confluent.Kafka consumer on a dedicated thread: every call to it (poll, pause, resume, commit, close) and
 /// every rebalance callback happens there, so nothing races on the client. It fills a bounded buffer that the source
 /// stage drains: while the buffer is full it stops polling (librdkafka's prefetch waits), and only a buffer full for
-/// longer than <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/> pauses all partitions. It serves commit
+/// longer than <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/> with downstream (nearly) stuck pauses all partitions. It serves commit
 /// requests in order between polls.
 /// Broker trouble does not stop it: consume errors that librdkafka retries itself (a fetch that timed out, a broker
 /// gone) are logged and counted, and a commit refused for a retriable reason (coordinator unavailable or moving, a
@@ -56,8 +56,17 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// <summary>Set when a record is taken from a full buffer, or consuming stops: wakes a thread holding its polls.</summary>
     private readonly ManualResetEventSlim _wake = new(false);
 
-    /// <summary>Since when the buffer has been full without falling to half; null while it is not.</summary>
+    /// <summary>
+    /// Since when the buffer has been full without falling to half, and downstream has taken less than a buffer's worth
+    /// of records; null while it is not full.
+    /// </summary>
     private DateTime? _fullSince;
+
+    /// <summary>Records taken from the buffer (or dropped from it) when <see cref="_fullSince"/> was set.</summary>
+    private long _takenWhenFull;
+
+    /// <summary>Records this thread put in the buffer, ever.</summary>
+    private long _enqueued;
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -220,6 +229,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             return;
         }
         next = record.Offset.Value + 1;
+        _enqueued++;
         _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
@@ -245,22 +255,34 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     /// <summary>
     /// Pauses every assigned partition once the buffer has stayed full (not fallen to half) for
-    /// <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/>, or consuming stopped; resumes below half. A stall
-    /// shorter than that only holds the polls (<see cref="HoldingPolls"/>). Pausing is still needed for a longer one:
-    /// group events (a rebalance) queue behind the records librdkafka prefetched, and pausing drops those, so that the
-    /// events are served while downstream is stuck. On resume each partition is sought to the offset after the last
-    /// record this worker buffered, rather than left to librdkafka's own resume position, which was seen to skip
-    /// records and stall under frequent pause/resume (CompletenessTests).
+    /// <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/> while downstream took less than a buffer's worth
+    /// of records (stuck, or nearly), or consuming stopped; resumes below half. A shorter stall only holds the polls
+    /// (<see cref="HoldingPolls"/>), and so does a downstream that keeps taking at its full speed: pausing drops
+    /// librdkafka's prefetch (up to queued.max.messages.kbytes), fetched again on resume, which at high rates made
+    /// the consumer fall further behind (docs/benchmarks.md, run 14b). Pausing is still needed when downstream is
+    /// stuck: group events (a rebalance) queue behind the prefetched records, and a pause drops them so that the
+    /// events are served; behind a downstream that takes a buffer's worth per delay they wait at most (prefetch /
+    /// buffer) delays. On resume each partition is sought to the offset after the last record this worker buffered,
+    /// rather than left to librdkafka's own resume position, which was seen to skip records and stall under frequent
+    /// pause/resume (CompletenessTests).
     /// </summary>
     private void ApplyFlowControl()
     {
         var consumer = _consumer!;
         var buffered = Volatile.Read(ref _buffered);
+        var taken = _enqueued - buffered;
+        var now = DateTime.UtcNow;
         if (buffered >= _settings.MaxBufferedRecords)
-            _fullSince ??= DateTime.UtcNow;
+        {
+            if (_fullSince is not { } since)
+                (_fullSince, _takenWhenFull) = (now, taken);
+            else if (now - since >= _settings.PauseWhenFullFor && taken - _takenWhenFull >= _settings.MaxBufferedRecords)
+                // Full all along, but a buffer's worth went downstream meanwhile: busy, not stuck. Watch the next period.
+                (_fullSince, _takenWhenFull) = (now, taken);
+        }
         else if (buffered <= _settings.MaxBufferedRecords / 2)
             _fullSince = null;
-        if (_stopConsuming || (_fullSince is { } fullSince && DateTime.UtcNow - fullSince >= _settings.PauseWhenFullFor))
+        if (_stopConsuming || (_fullSince is { } fullSince && now - fullSince >= _settings.PauseWhenFullFor))
         {
             var toPause = consumer.Assignment.Where(p => !_paused.Contains(p)).ToList();
             if (toPause.Count > 0)

@@ -10,8 +10,8 @@ namespace ActorVisits.Tests.Kafka;
 
 /// <summary>
 /// A downstream stall fills the source's buffer. Shorter than <see cref="ConsumerSettings{TKey,TValue}.PauseWhenFullFor"/>,
-/// the consumer only stops polling and keeps librdkafka's prefetch; longer, it pauses its partitions. Either way every
-/// offset arrives once, in order.
+/// the consumer only stops polling and keeps librdkafka's prefetch; longer, it pauses its partitions; a downstream that
+/// keeps taking at full speed is never paused. Every offset arrives once, in order.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public sealed class FullBufferTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xunit2.TestKit
@@ -38,6 +38,29 @@ public sealed class FullBufferTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.X
         await EveryOffsetOnceAsync(control, seen);
         Assert.True(control.Metrics.PauseCount >= 1, $"paused {control.Metrics.PauseCount} times");
         Assert.True(control.Metrics.MaxBuffered <= Buffer, $"buffered {control.Metrics.MaxBuffered} records");
+    }
+
+    [Fact]
+    public async Task A_buffer_kept_full_by_a_busy_downstream_is_never_paused()
+    {
+        var topic = await kafka.NewTopicAsync(3, "fullbuffer-busy");
+        TestRecords.ProduceVisits(kafka.Client, topic, Records, urls: 100);
+        // Downstream takes 5,000 records/s, 25 buffers' worth per pause delay: full all along (the topic is filled
+        // ahead), never stuck.
+        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, kafka.NewGroup(), Deserializers.Utf8, Deserializers.ByteArray) with
+        {
+            MaxBufferedRecords = Buffer,
+            PauseWhenFullFor = TimeSpan.FromSeconds(1),
+        };
+        var seen = new List<(int Partition, long Offset)>();
+        var control = KafkaConsumer.CommittableSource(settings, topic)
+            .Throttle(5000, TimeSpan.FromSeconds(1), 500, ThrottleMode.Shaping)
+            .ToMaterialized(Sink.ForEach<CommittableMessage<string, byte[]>>(m => { lock (seen) seen.Add((m.Record.Partition.Value, m.Record.Offset.Value)); }), Keep.Left)
+            .Run(Sys.Materializer());
+
+        await EveryOffsetOnceAsync(control, seen);
+        Assert.Equal(Buffer, control.Metrics.MaxBuffered);
+        Assert.Equal(0, control.Metrics.PauseCount);
     }
 
     /// <summary>Runs a source whose downstream waits before its first record until released, once <paramref name="stalledUntil"/> holds.</summary>
