@@ -274,14 +274,15 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         var now = DateTime.UtcNow;
         if (buffered >= _settings.MaxBufferedRecords)
         {
-            if (_fullSince is not { } since)
-                (_fullSince, _takenWhenFull) = (now, taken);
-            else if (now - since >= _settings.PauseWhenFullFor && taken - _takenWhenFull >= _settings.MaxBufferedRecords)
-                // Full all along, but a buffer's worth went downstream meanwhile: busy, not stuck. Watch the next period.
+            if (_fullSince is null)
                 (_fullSince, _takenWhenFull) = (now, taken);
         }
         else if (buffered <= _settings.MaxBufferedRecords / 2)
             _fullSince = null;
+        // Full all along (a record or two short at times, refilled at once), but a buffer's worth went downstream
+        // meanwhile: busy, not stuck. Watch the next period.
+        if (_fullSince is { } since && now - since >= _settings.PauseWhenFullFor && taken - _takenWhenFull >= _settings.MaxBufferedRecords)
+            (_fullSince, _takenWhenFull) = (now, taken);
         if (_stopConsuming || (_fullSince is { } fullSince && now - fullSince >= _settings.PauseWhenFullFor))
         {
             var toPause = consumer.Assignment.Where(p => !_paused.Contains(p)).ToList();

@@ -45,16 +45,17 @@ public sealed class FullBufferTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.X
     {
         var topic = await kafka.NewTopicAsync(3, "fullbuffer-busy");
         TestRecords.ProduceVisits(kafka.Client, topic, Records, urls: 100);
-        // Downstream takes 5,000 records/s, 25 buffers' worth per pause delay: full all along (the topic is filled
-        // ahead), never stuck.
+        // Downstream takes 2,000 records/s for 10 s, 30 buffers' worth per pause delay: full all along (the topic is
+        // filled ahead), never stuck. Only a starvation of nearly the whole delay (on a loaded CI host a 1 s delay
+        // was seen to fall short) would look stuck; the rule before this one paused every 3 s.
         var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, kafka.NewGroup(), Deserializers.Utf8, Deserializers.ByteArray) with
         {
             MaxBufferedRecords = Buffer,
-            PauseWhenFullFor = TimeSpan.FromSeconds(1),
+            PauseWhenFullFor = TimeSpan.FromSeconds(3),
         };
         var seen = new List<(int Partition, long Offset)>();
         var control = KafkaConsumer.CommittableSource(settings, topic)
-            .Throttle(5000, TimeSpan.FromSeconds(1), 500, ThrottleMode.Shaping)
+            .Throttle(2000, TimeSpan.FromSeconds(1), 200, ThrottleMode.Shaping)
             .ToMaterialized(Sink.ForEach<CommittableMessage<string, byte[]>>(m => { lock (seen) seen.Add((m.Record.Partition.Value, m.Record.Offset.Value)); }), Keep.Left)
             .Run(Sys.Materializer());
 
