@@ -142,6 +142,14 @@ internal static partial class Librdkafka
     [LibraryImport(Library)]
     public static unsafe partial long rd_kafka_message_timestamp(IntPtr message, int* timestampType);
 
+    /// <summary>A message's timestamp and its type, as Confluent.Kafka states them (a delivery report's or a consumed record's).</summary>
+    public static unsafe Timestamp TimestampOf(IntPtr message)
+    {
+        int type;
+        var unixMs = rd_kafka_message_timestamp(message, &type);
+        return new Timestamp(unixMs, (TimestampType)type);
+    }
+
     // The consumer path of NativeRecord: a record read in place, on a Confluent.Kafka consumer's own handle.
 
     [LibraryImport(Library)]

@@ -29,15 +29,7 @@ internal readonly unsafe ref struct NativeDeliveryReport(IntPtr message)
     public long Offset => Message.Offset;
     public PersistenceStatus Status => (PersistenceStatus)Librdkafka.rd_kafka_message_status(message);
 
-    public Timestamp Timestamp
-    {
-        get
-        {
-            int type;
-            var unixMs = Librdkafka.rd_kafka_message_timestamp(message, &type);
-            return new Timestamp(unixMs, (TimestampType)type);
-        }
-    }
+    public Timestamp Timestamp => Librdkafka.TimestampOf(message);
 }
 
 /// <summary>

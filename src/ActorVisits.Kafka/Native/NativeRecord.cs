@@ -64,15 +64,7 @@ internal readonly unsafe ref struct NativeRecord : IDisposable
         return read;
     }
 
-    public Timestamp Timestamp
-    {
-        get
-        {
-            int type;
-            var unixMs = Librdkafka.rd_kafka_message_timestamp(_message, &type);
-            return new Timestamp(unixMs, (TimestampType)type);
-        }
-    }
+    public Timestamp Timestamp => Librdkafka.TimestampOf(_message);
 
     /// <summary>The event's description: librdkafka puts it in the payload, else its error code's text.</summary>
     public string ErrorReason => HasValue
