@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using Confluent.Kafka;
 
@@ -8,17 +9,27 @@ namespace ActorVisits.Kafka.Native;
 /// the same result (key and value through the consumer's deserializers, timestamp, leader epoch) and the same
 /// <see cref="ConsumeException"/>s (an error event, a key or value that does not deserialize), without the objects it
 /// makes besides: the record's topic name is one string per topic, and a record without headers has null
-/// <see cref="Message{TKey,TValue}.Headers"/> instead of an empty list. Belongs to the consumer's polling thread.
+/// <see cref="Message{TKey,TValue}.Headers"/> instead of an empty list. Like <c>Consume</c>, it rethrows what a
+/// rebalance handler threw during the poll. Belongs to the consumer's polling thread.
 /// </summary>
 internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consumer, IDeserializer<TKey> keys, IDeserializer<TValue> values)
 {
     private readonly IntPtr _handle = Librdkafka.RawHandle(consumer);
     private readonly Dictionary<IntPtr, (string Name, byte[] Utf8)> _topics = [];
 
+    /// <summary>
+    /// Where Confluent.Kafka's rebalance callback keeps what a handler (or its own assign after it) threw, for its
+    /// <c>Consume</c> to rethrow. Polling librdkafka directly skips that rethrow: without it a refused rewind or a
+    /// rejected assignment would be lost and the consumer would wait, without partitions, for good.
+    /// </summary>
+    private readonly FieldInfo _handlerException = consumer.GetType().GetField("handlerException", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new InvalidOperationException("This Confluent.Kafka version does not keep its rebalance handlers' exceptions where ActorVisits reads them.");
+
     /// <summary>The next record within <paramref name="timeoutMs"/>, null when none came.</summary>
     public ConsumeResult<TKey, TValue>? Consume(int timeoutMs)
     {
         using var record = NativeRecord.Poll(_handle, timeoutMs);
+        RethrowHandlerException();
         if (record.IsEmpty)
             return null;
         var topic = TopicOf(record);
@@ -54,6 +65,15 @@ internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consum
             LeaderEpoch = record.LeaderEpoch,
             Message = new Message<TKey, TValue> { Key = key, Value = value, Timestamp = timestamp, Headers = headers },
         };
+    }
+
+    /// <summary>Throws (once) what a rebalance handler run inside the last poll threw, as <c>Consume</c> does.</summary>
+    private void RethrowHandlerException()
+    {
+        if (_handlerException.GetValue(consumer) is not Exception thrown)
+            return;
+        _handlerException.SetValue(consumer, null);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
     }
 
     /// <summary>The topic's name, made once per topic handle and checked against librdkafka's each time.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Native;
@@ -77,6 +78,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private int _buffered;
     private volatile bool _stopConsuming;
     private volatile bool _shutdown;
+
+    /// <summary>What a rebalance handler threw (kept by <see cref="Guarded{T}"/>), thrown by the poll loop.</summary>
+    private Exception? _handlerFailure;
+
+    /// <summary>Set when the poll loop failed: the close that follows commits nothing more.</summary>
+    private bool _failing;
 
     public ConsumerWorker(ConsumerSettings<TKey, TValue> settings, IReadOnlyList<string> topics)
     {
@@ -157,9 +164,11 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             using var consumer = new ConsumerBuilder<TKey, TValue>(_settings.Config)
                 .SetKeyDeserializer(_settings.KeyDeserializer)
                 .SetValueDeserializer(_settings.ValueDeserializer)
-                .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
-                .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), commitPending: true))
-                .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), commitPending: false))
+                .SetPartitionsAssignedHandler((_, partitions) => Guarded(() => OnAssigned(partitions).ToList(),
+                    // The assignment is taken as it is (librdkafka waits for it), and the loop then fails the stream.
+                    () => partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList()))
+                .SetPartitionsRevokedHandler((_, partitions) => Guarded(() => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), lost: false)))
+                .SetPartitionsLostHandler((_, partitions) => Guarded(() => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), lost: true)))
                 .SetLogHandler(_log)
                 .Build();
             _consumer = consumer;
@@ -168,35 +177,17 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             var reader = new NativeConsume<TKey, TValue>(consumer, _settings.KeyDeserializer, _settings.ValueDeserializer);
             var pollTimeoutMs = (int)Math.Ceiling(_settings.PollTimeout.TotalMilliseconds);
             consumer.Subscribe(_topics);
-            while (!_shutdown)
+            try
             {
-                ServeCommits();
-                ApplyFlowControl();
-                MeasureLag();
-                if (HoldingPolls())
-                    continue;
-                ConsumeResult<TKey, TValue>? record;
-                try
-                {
-                    record = reader.Consume(pollTimeoutMs);
-                }
-                catch (ConsumeException e) when (IsTransient(e))
-                {
-                    // librdkafka retries the fetch itself (a request timed out, a broker gone, leadership moving): the
-                    // partition resumes where it was. Reported, counted, never a reason to stop.
-                    Metrics.AddConsumeError(e.Error);
-                    Warn("CONSUME", $"{e.Error.Reason} ({e.Error.Code}); librdkafka retries, consuming goes on");
-                    continue;
-                }
-                catch (ConsumeException e)
-                {
-                    // A record that cannot be deserialized, or an error no retry cures (authorization, a missing topic):
-                    // fail loudly, never skip silently.
-                    throw new KafkaConsumeFailedException(e);
-                }
-                if (record is null || record.IsPartitionEOF)
-                    continue;
-                Enqueue(record);
+                Consume(reader, pollTimeoutMs);
+            }
+            catch
+            {
+                // Leaves the group before the consumer is disposed: disposed in the middle of a rebalance, librdkafka's
+                // destroy waits for an assign that never comes. Nothing is drained: the stream is failing.
+                _failing = true;
+                CloseQuietly(consumer);
+                throw;
             }
             ServeCommits();
             CommitBeforeClosing();
@@ -210,6 +201,86 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             FailPendingCommits(e);
             _closed.TrySetException(e);
             _failed(e);
+        }
+    }
+
+    private void Consume(NativeConsume<TKey, TValue> reader, int pollTimeoutMs)
+    {
+        while (!_shutdown)
+        {
+            ServeCommits();
+            ApplyFlowControl();
+            MeasureLag();
+            if (HoldingPolls())
+                continue;
+            ConsumeResult<TKey, TValue>? record;
+            try
+            {
+                record = reader.Consume(pollTimeoutMs);
+            }
+            catch (ConsumeException e) when (IsTransient(e))
+            {
+                // librdkafka retries the fetch itself (a request timed out, a broker gone, leadership moving): the
+                // partition resumes where it was. Reported, counted, never a reason to stop.
+                Metrics.AddConsumeError(e.Error);
+                Warn("CONSUME", $"{e.Error.Reason} ({e.Error.Code}); librdkafka retries, consuming goes on");
+                continue;
+            }
+            catch (ConsumeException e)
+            {
+                // A record that cannot be deserialized, or an error no retry cures (authorization, a missing topic):
+                // fail loudly, never skip silently.
+                throw new KafkaConsumeFailedException(e);
+            }
+            // A rebalance handler failed inside that poll (a refused rewind): the stream ends with its reason.
+            if (_handlerFailure is { } failure)
+                ExceptionDispatchInfo.Throw(failure);
+            if (record is null || record.IsPartitionEOF)
+                continue;
+            Enqueue(record);
+        }
+    }
+
+    /// <summary>
+    /// Runs a rebalance handler so that it never throws into Confluent.Kafka: there a throwing handler skips the assign
+    /// or unassign librdkafka waits for, after which neither closing nor destroying the consumer returns (a refused
+    /// rewind hung its thread in rd_kafka_destroy for good). The first failure is kept and thrown by the poll loop.
+    /// </summary>
+    private T Guarded<T>(Func<T> handler, Func<T> instead)
+    {
+        try
+        {
+            return handler();
+        }
+        catch (Exception e)
+        {
+            _handlerFailure ??= e;
+            return instead();
+        }
+    }
+
+    private void Guarded(Action handler)
+    {
+        try
+        {
+            handler();
+        }
+        catch (Exception e)
+        {
+            _handlerFailure ??= e;
+        }
+    }
+
+    /// <summary>Closes a consumer whose loop failed; a second failure while closing must not hide the first.</summary>
+    private void CloseQuietly(IConsumer<TKey, TValue> consumer)
+    {
+        try
+        {
+            consumer.Close();
+        }
+        catch (Exception e)
+        {
+            Warn("CLOSE", $"Closing after a failure failed too: {e.Message}");
         }
     }
 
@@ -412,11 +483,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
-    private void OnRevoked(IReadOnlyCollection<TopicPartition> partitions, bool commitPending)
+    private void OnRevoked(IReadOnlyCollection<TopicPartition> partitions, bool lost)
     {
         if (partitions.Count > 0)
-            Info(commitPending ? "REVOKE" : "LOST", $"{(commitPending ? "Revoked" : "Lost")} {Describe(partitions)}");
-        if (commitPending)
+            Info(lost ? "LOST" : "REVOKE", $"{(lost ? "Lost" : "Revoked")} {Describe(partitions)}");
+        // Lost partitions are someone else's already; a failing stream commits nothing more.
+        if (!lost && !_failing)
             DrainRevoked(partitions);
         foreach (var partition in partitions)
         {

@@ -35,6 +35,28 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     }
 
     [Fact]
+    public async Task A_consumer_that_rewinds_its_group_fails_naming_the_group_when_another_member_holds_partitions()
+    {
+        var topic = await kafka.NewTopicAsync(2, "rewindlive");
+        var group = kafka.NewGroup();
+        TestRecords.ProduceVisits(kafka.Client, topic, 20);
+        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, group, Deserializers.Utf8, Deserializers.ByteArray);
+        var member = KafkaConsumer.CommittableSource(settings, topic)
+            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Left).Run(Sys.Materializer());
+        await Eventually.HoldsAsync(() => member.Assignment.Count == 2, TimeSpan.FromSeconds(30), "the member owns both partitions");
+
+        // The refusal is thrown by the partitions-assigned handler, inside librdkafka's poll: it must end the stream,
+        // not leave the rewinding consumer in the group without partitions.
+        var (rewinding, done) = KafkaConsumer.CommittableSource(settings with { FromBeginning = true }, topic)
+            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Both).Run(Sys.Materializer());
+        var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(done, TimeSpan.FromSeconds(60), "the rewinding consumer's stream ended"));
+        Assert.Contains(group, refusal.Message);
+        Assert.Empty(rewinding.Assignment);
+        Assert.Same(refusal, await Assert.ThrowsAsync<ActiveMembersException>(rewinding.ShutdownAsync));
+        await member.ShutdownAsync();
+    }
+
+    [Fact]
     public async Task Reset_to_a_time_moves_to_the_first_record_at_or_after_it()
     {
         var topic = await kafka.NewTopicAsync(1, "attime");
