@@ -193,6 +193,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             CommitBeforeClosing();
             consumer.Close();
             _consumer = null;
+            // The revocation Close served failed: the stream ends with its reason, not as a clean close.
+            ThrowIfHandlerFailed();
             FailPendingCommits(new InvalidOperationException("The consumer closed before this commit could be sent."));
             _closed.TrySetResult();
         }
@@ -208,6 +210,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     {
         while (!_shutdown)
         {
+            // A rebalance handler failed inside the last poll (a refused rewind): the stream ends with its reason.
+            ThrowIfHandlerFailed();
             ServeCommits();
             ApplyFlowControl();
             MeasureLag();
@@ -232,13 +236,20 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 // fail loudly, never skip silently.
                 throw new KafkaConsumeFailedException(e);
             }
-            // A rebalance handler failed inside that poll (a refused rewind): the stream ends with its reason.
-            if (_handlerFailure is { } failure)
-                ExceptionDispatchInfo.Throw(failure);
+            // Before its record is handed out.
+            ThrowIfHandlerFailed();
             if (record is null || record.IsPartitionEOF)
                 continue;
             Enqueue(record);
         }
+        // A failure in the poll that a shutdown followed, whose record was an error event.
+        ThrowIfHandlerFailed();
+    }
+
+    private void ThrowIfHandlerFailed()
+    {
+        if (_handlerFailure is { } failure)
+            ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>
