@@ -35,7 +35,7 @@ public sealed class CrashRecoveryTests(EmbeddedKafkaFixture kafka)
         {
             await Eventually.HoldsAsync(() => !last.HasExited && run.Lag() == 0, TimeSpan.FromSeconds(90), "the last child processor caught up");
             last.Signal("TERM");
-            await Eventually.CompletesAsync(last.WaitForExitAsync(), TimeSpan.FromSeconds(10), "exit after SIGTERM");
+            await Eventually.CompletesAsync(last.WaitForExitAsync(), TimeSpan.FromSeconds(30), "exit after SIGTERM");
             summary = await last.StandardError;
         }
 

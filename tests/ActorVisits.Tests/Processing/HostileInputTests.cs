@@ -27,7 +27,7 @@ public sealed class HostileInputTests(EmbeddedKafkaFixture kafka)
         {
             await Eventually.HoldsAsync(() => child.Running && run.Lag() == 0, TimeSpan.FromSeconds(90), () => $"the processor caught up (lag {run.Lag()})");
             child.Signal("TERM");
-            await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(15), "exit after SIGTERM");
+            await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(30), "exit after SIGTERM");
             Assert.True(child.ExitCode == 0, await child.DiagnosticsAsync());
         }
 

@@ -33,7 +33,7 @@ public sealed partial class RebalanceRecoveryTests(EmbeddedKafkaFixture kafka)
                 await Eventually.HoldsAsync(() => leaving.Running && Rebuilt(leaving.ErrorSoFar) > 0 && run.Committed() >= 8_000, TimeSpan.FromSeconds(60),
                     () => $"both processors count, 8,000 records committed (committed {run.Committed()}; second processor: {leaving.ErrorSoFar})");
                 leaving.Signal("TERM");
-                await Eventually.CompletesAsync(leaving.WaitForExitAsync(), TimeSpan.FromSeconds(10), "the second processor stopped");
+                await Eventually.CompletesAsync(leaving.WaitForExitAsync(), TimeSpan.FromSeconds(30), "the second processor stopped");
                 Assert.Equal(0, leaving.ExitCode);
                 leavingSummary = await leaving.StandardError;
             }
@@ -42,7 +42,7 @@ public sealed partial class RebalanceRecoveryTests(EmbeddedKafkaFixture kafka)
             var partitionOf = await producing;
             await Eventually.HoldsAsync(() => survivor.Running && run.Lag() == 0, TimeSpan.FromSeconds(90), "the survivor caught up");
             survivor.Signal("TERM");
-            await Eventually.CompletesAsync(survivor.WaitForExitAsync(), TimeSpan.FromSeconds(10), "the survivor stopped");
+            await Eventually.CompletesAsync(survivor.WaitForExitAsync(), TimeSpan.FromSeconds(30), "the survivor stopped");
             survivorSummary = await survivor.StandardError;
 
             FinalCounts.AssertEqualRecount(kafka, run, input, partitionOf);

@@ -25,7 +25,7 @@ public sealed class RecordErrorPolicyTests(EmbeddedKafkaFixture kafka)
         {
             await Eventually.HoldsAsync(() => child.Running && run.Lag() == 0, TimeSpan.FromSeconds(90), () => $"the processor caught up (lag {run.Lag()})");
             child.Signal("TERM");
-            await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(15), "exit after SIGTERM");
+            await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(30), "exit after SIGTERM");
             Assert.Equal(0, child.ExitCode);
             Assert.Matches(@"internal errors [1-9]", await child.StandardError);
         }
