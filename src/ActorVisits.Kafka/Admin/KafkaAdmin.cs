@@ -115,25 +115,37 @@ public sealed class KafkaAdmin : IKafkaAdmin
         var partitions = PartitionsOf(topic);
         var offsets = ResolveTargets(topic, target);
         using var consumer = BuildConsumer(groupId);
-        consumer.Subscribe(topic);
-        var deadline = DateTime.UtcNow + JoinTimeout;
-        while (consumer.Assignment.Count == 0)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Could not join consumer group '{groupId}' within {JoinTimeout.TotalSeconds:0} s.");
-            consumer.Consume(TimeSpan.FromMilliseconds(100));
+            consumer.Subscribe(topic);
+            var deadline = DateTime.UtcNow + JoinTimeout;
+            while (consumer.Assignment.Count == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"Could not join consumer group '{groupId}' within {JoinTimeout.TotalSeconds:0} s.");
+                consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
+            var assigned = consumer.Assignment.Count;
+            if (assigned < partitions.Count)
+                throw new ActiveMembersException(groupId,
+                    $"joining it was given {assigned} of {partitions.Count} partitions; a stopped consumer stays a member until its session times out");
+            consumer.Commit(offsets);
+            return offsets;
         }
-        var assigned = consumer.Assignment.Count;
-        if (assigned < partitions.Count)
+        finally
         {
-            consumer.Close();
-            throw new ActiveMembersException(groupId,
-                $"joining it was given {assigned} of {partitions.Count} partitions; a stopped consumer stays a member until its session times out");
+            // Leaves the group on every path (a refusal, a time-out, a cancellation): a member disposed in the middle
+            // of a join or rebalance is not guaranteed to leave, and its destroy can wait for an assignment.
+            try
+            {
+                consumer.Close();
+            }
+            catch (KafkaException)
+            {
+                // The outcome above is what the caller needs; a failed leave ends with the session time-out.
+            }
         }
-        consumer.Commit(offsets);
-        consumer.Close();
-        return offsets;
     }
 
     private IReadOnlyList<TopicPartitionOffset> ResolveTargets(string topic, OffsetTarget target)
