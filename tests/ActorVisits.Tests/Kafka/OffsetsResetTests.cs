@@ -24,12 +24,14 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         await Eventually.HoldsAsync(() => member.Assignment.Count == 2, TimeSpan.FromSeconds(30), "the member owns both partitions");
         await Eventually.HoldsAsync(() => member.Metrics.Committed >= 1, TimeSpan.FromSeconds(30), "the member committed");
 
-        var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() =>
-            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None));
+        // Each step has a deadline: a step that never ends fails naming itself.
+        var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None), TimeSpan.FromSeconds(120), "the refused reset"));
         Assert.Contains(group, refusal.Message);
 
-        await member.ShutdownAsync();
-        var moved = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        await Eventually.CompletesAsync(member.ShutdownAsync(), TimeSpan.FromSeconds(60), "the member left its group and closed");
+        var moved = await Eventually.CompletesAsync(
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None), TimeSpan.FromSeconds(120), "the reset of the empty group");
         Assert.All(moved, o => Assert.Equal(0, o.Offset.Value));
         Assert.Equal(20, (await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
     }
@@ -52,8 +54,8 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(done, TimeSpan.FromSeconds(60), "the rewinding consumer's stream ended"));
         Assert.Contains(group, refusal.Message);
         Assert.Empty(rewinding.Assignment);
-        Assert.Same(refusal, await Assert.ThrowsAsync<ActiveMembersException>(rewinding.ShutdownAsync));
-        await member.ShutdownAsync();
+        Assert.Same(refusal, await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(rewinding.ShutdownAsync(), TimeSpan.FromSeconds(60), "the rewinding consumer closed")));
+        await Eventually.CompletesAsync(member.ShutdownAsync(), TimeSpan.FromSeconds(60), "the member left its group and closed");
     }
 
     [Fact]
