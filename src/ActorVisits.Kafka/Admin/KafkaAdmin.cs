@@ -13,6 +13,7 @@ public sealed class KafkaAdmin : IKafkaAdmin
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
     // Joining a group waits for its members to rejoin, up to their session timeout (45 s by librdkafka's default).
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ClientConfig _clientConfig;
     private readonly IAdminClient _admin;
@@ -137,6 +138,18 @@ public sealed class KafkaAdmin : IKafkaAdmin
         {
             // Leaves the group on every path (a refusal, a time-out, a cancellation): a member disposed in the middle
             // of a join or rebalance is not guaranteed to leave, and its destroy can wait for an assignment.
+            try
+            {
+                // Serves the revocation while the group is alive (see ConsumerWorker.ReleasePartitions), then leaves.
+                consumer.Unsubscribe();
+                var released = DateTime.UtcNow + ReleaseTimeout;
+                while (consumer.Assignment.Count > 0 && DateTime.UtcNow < released)
+                    consumer.Consume(TimeSpan.FromMilliseconds(50));
+            }
+            catch (KafkaException)
+            {
+                // Close follows either way.
+            }
             try
             {
                 consumer.Close();

@@ -186,11 +186,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 // Leaves the group before the consumer is disposed: disposed in the middle of a rebalance, librdkafka's
                 // destroy waits for an assign that never comes. Nothing is drained: the stream is failing.
                 _failing = true;
-                CloseQuietly(consumer);
+                CloseQuietly(consumer, reader);
                 throw;
             }
             ServeCommits();
             CommitBeforeClosing();
+            ReleasePartitions(consumer, reader);
             consumer.Close();
             _consumer = null;
             // The revocation Close served failed: the stream ends with its reason, not as a clean close.
@@ -282,11 +283,51 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
-    /// <summary>Closes a consumer whose loop failed; a second failure while closing must not hide the first.</summary>
-    private void CloseQuietly(IConsumer<TKey, TValue> consumer)
+    /// <summary>
+    /// Gives every partition up before closing: unsubscribes and serves the revocation (and any assignment queued
+    /// before it) on this thread while the group is alive, for up to the revoke drain plus a margin. Left to Close, a
+    /// rebalance still queued is served while the group terminates, and librdkafka can leave the rebalance callback's
+    /// own requests unanswered, so that Close never returns (cooperative protocol; librdkafka issue 4884). Records
+    /// polled meanwhile are not handed out: their partitions are being given up, and their next owner reads them.
+    /// </summary>
+    private void ReleasePartitions(IConsumer<TKey, TValue> consumer, NativeConsume<TKey, TValue> reader)
     {
         try
         {
+            consumer.Unsubscribe();
+        }
+        catch (KafkaException)
+        {
+            return; // The client cannot leave its group (a fatal error): Close does what it can.
+        }
+        var deadline = DateTime.UtcNow + _settings.RevokeDrainTimeout + ReleaseMargin;
+        while (consumer.Assignment.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                reader.Consume(ReleasePollMs);
+            }
+            catch (ConsumeException)
+            {
+                // An error event while leaving: Close follows either way.
+            }
+            catch (KafkaException e)
+            {
+                // Confluent.Kafka's own (un)assign after a handler failed: reported once closed.
+                _handlerFailure ??= e;
+            }
+        }
+    }
+
+    private static readonly TimeSpan ReleaseMargin = TimeSpan.FromSeconds(5);
+    private const int ReleasePollMs = 50;
+
+    /// <summary>Closes a consumer whose loop failed; a second failure while closing must not hide the first.</summary>
+    private void CloseQuietly(IConsumer<TKey, TValue> consumer, NativeConsume<TKey, TValue> reader)
+    {
+        try
+        {
+            ReleasePartitions(consumer, reader);
             consumer.Close();
         }
         catch (Exception e)
