@@ -138,18 +138,7 @@ public sealed class KafkaAdmin : IKafkaAdmin
         {
             // Leaves the group on every path (a refusal, a time-out, a cancellation): a member disposed in the middle
             // of a join or rebalance is not guaranteed to leave, and its destroy can wait for an assignment.
-            try
-            {
-                // Serves the revocation while the group is alive (see ConsumerWorker.ReleasePartitions), then leaves.
-                consumer.Unsubscribe();
-                var released = DateTime.UtcNow + ReleaseTimeout;
-                while (consumer.Assignment.Count > 0 && DateTime.UtcNow < released)
-                    consumer.Consume(TimeSpan.FromMilliseconds(50));
-            }
-            catch (KafkaException)
-            {
-                // Close follows either way.
-            }
+            GroupExit.ReleasePartitions(consumer, () => consumer.Consume(TimeSpan.FromMilliseconds(50)), ReleaseTimeout, _ => { });
             try
             {
                 consumer.Close();

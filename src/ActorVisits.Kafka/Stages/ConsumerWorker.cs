@@ -284,40 +284,11 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     }
 
     /// <summary>
-    /// Gives every partition up before closing: unsubscribes and serves the revocation (and any assignment queued
-    /// before it) on this thread while the group is alive, for up to the revoke drain plus a margin. Left to Close, a
-    /// rebalance still queued is served while the group terminates, and librdkafka can leave the rebalance callback's
-    /// own requests unanswered, so that Close never returns (cooperative protocol; librdkafka issue 4884). Records
-    /// polled meanwhile are not handed out: their partitions are being given up, and their next owner reads them.
+    /// Gives every partition up before Close (<see cref="GroupExit"/>), for up to the revoke drain plus a margin; a
+    /// failure of Confluent.Kafka's own (un)assign meanwhile is reported once closed.
     /// </summary>
-    private void ReleasePartitions(IConsumer<TKey, TValue> consumer, NativeConsume<TKey, TValue> reader)
-    {
-        try
-        {
-            consumer.Unsubscribe();
-        }
-        catch (KafkaException)
-        {
-            return; // The client cannot leave its group (a fatal error): Close does what it can.
-        }
-        var deadline = DateTime.UtcNow + _settings.RevokeDrainTimeout + ReleaseMargin;
-        while (consumer.Assignment.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                reader.Consume(ReleasePollMs);
-            }
-            catch (ConsumeException)
-            {
-                // An error event while leaving: Close follows either way.
-            }
-            catch (KafkaException e)
-            {
-                // Confluent.Kafka's own (un)assign after a handler failed: reported once closed.
-                _handlerFailure ??= e;
-            }
-        }
-    }
+    private void ReleasePartitions(IConsumer<TKey, TValue> consumer, NativeConsume<TKey, TValue> reader) =>
+        GroupExit.ReleasePartitions(consumer, () => reader.Consume(ReleasePollMs), _settings.RevokeDrainTimeout + ReleaseMargin, e => _handlerFailure ??= e);
 
     private static readonly TimeSpan ReleaseMargin = TimeSpan.FromSeconds(5);
     private const int ReleasePollMs = 50;
