@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Text;
 using Confluent.Kafka;
@@ -22,8 +23,13 @@ internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consum
     /// <c>Consume</c> to rethrow. Polling librdkafka directly skips that rethrow: without it a refused rewind or a
     /// rejected assignment would be lost and the consumer would wait, without partitions, for good.
     /// </summary>
-    private readonly FieldInfo _handlerException = consumer.GetType().GetField("handlerException", BindingFlags.Instance | BindingFlags.NonPublic)
+    private static FieldInfo HandlerExceptionField(Type consumerType) =>
+        consumerType.GetField("handlerException", BindingFlags.Instance | BindingFlags.NonPublic)
         ?? throw new InvalidOperationException("This Confluent.Kafka version does not keep its rebalance handlers' exceptions where ActorVisits reads them.");
+
+    /// <summary>Reads that field after every poll, compiled once rather than through reflection per record.</summary>
+    private readonly Func<Exception?> _handlerException = Expression.Lambda<Func<Exception?>>(
+        Expression.Field(Expression.Constant(consumer), HandlerExceptionField(consumer.GetType()))).Compile();
 
     /// <summary>The next record within <paramref name="timeoutMs"/>, null when none came.</summary>
     public ConsumeResult<TKey, TValue>? Consume(int timeoutMs)
@@ -70,9 +76,9 @@ internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consum
     /// <summary>Throws (once) what a rebalance handler run inside the last poll threw, as <c>Consume</c> does.</summary>
     private void RethrowHandlerException()
     {
-        if (_handlerException.GetValue(consumer) is not Exception thrown)
+        if (_handlerException() is not { } thrown)
             return;
-        _handlerException.SetValue(consumer, null);
+        HandlerExceptionField(consumer.GetType()).SetValue(consumer, null);
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
     }
 
