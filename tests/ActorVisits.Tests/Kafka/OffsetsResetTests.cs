@@ -15,13 +15,7 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     [Fact]
     public async Task Reset_is_refused_while_the_group_has_a_live_member_and_allowed_once_it_left()
     {
-        var topic = await kafka.NewTopicAsync(2, "refuse");
-        var group = kafka.NewGroup();
-        TestRecords.ProduceVisits(kafka.Client, topic, 20);
-        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, group, Deserializers.Utf8, Deserializers.ByteArray);
-        var member = KafkaConsumer.CommittableSource(settings, topic)
-            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Left).Run(Sys.Materializer());
-        await Eventually.HoldsAsync(() => member.Assignment.Count == 2, TimeSpan.FromSeconds(30), "the member owns both partitions");
+        var (topic, group, _, member) = await MemberOwningBothPartitionsAsync("refuse");
         await Eventually.HoldsAsync(() => member.Metrics.Committed >= 1, TimeSpan.FromSeconds(30), "the member committed");
 
         // Each step has a deadline: a step that never ends fails naming itself.
@@ -39,13 +33,7 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     [Fact]
     public async Task A_consumer_that_rewinds_its_group_fails_naming_the_group_when_another_member_holds_partitions()
     {
-        var topic = await kafka.NewTopicAsync(2, "rewindlive");
-        var group = kafka.NewGroup();
-        TestRecords.ProduceVisits(kafka.Client, topic, 20);
-        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, group, Deserializers.Utf8, Deserializers.ByteArray);
-        var member = KafkaConsumer.CommittableSource(settings, topic)
-            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Left).Run(Sys.Materializer());
-        await Eventually.HoldsAsync(() => member.Assignment.Count == 2, TimeSpan.FromSeconds(30), "the member owns both partitions");
+        var (topic, group, settings, member) = await MemberOwningBothPartitionsAsync("rewindlive");
 
         // The refusal is thrown by the partitions-assigned handler, inside librdkafka's poll: it must end the stream,
         // not leave the rewinding consumer in the group without partitions.
@@ -82,5 +70,18 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         var latest = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), CancellationToken.None);
         Assert.Equal(100, Assert.Single(latest).Offset.Value);
         Assert.Equal(100, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
+    }
+
+    /// <summary>A 2-partition topic of 20 visits and a group whose one member owns both partitions, committing each record.</summary>
+    private async Task<(string Topic, string Group, ConsumerSettings<string, byte[]> Settings, IConsumerControl Member)> MemberOwningBothPartitionsAsync(string purpose)
+    {
+        var topic = await kafka.NewTopicAsync(2, purpose);
+        var group = kafka.NewGroup();
+        TestRecords.ProduceVisits(kafka.Client, topic, 20);
+        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, group, Deserializers.Utf8, Deserializers.ByteArray);
+        var member = KafkaConsumer.CommittableSource(settings, topic)
+            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Left).Run(Sys.Materializer());
+        await Eventually.HoldsAsync(() => member.Assignment.Count == 2, TimeSpan.FromSeconds(30), "the member owns both partitions");
+        return (topic, group, settings, member);
     }
 }
