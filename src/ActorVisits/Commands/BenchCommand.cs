@@ -38,6 +38,13 @@ internal static class BenchCommand
         {
             Description = "linger.ms of every producer of the run (generator, processor, plain clients); default: the configuration's (5). 1 favours latency.",
         };
+        var properties = new Option<string[]>("--property", "-X")
+        {
+            Description = "A librdkafka property for every client of the run (generator, processor, plain clients), key=value, repeatable " +
+                          "(e.g. -X socket.nagle.disable=true). Applied after --linger-ms.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var raceVisits = new Option<int>("--race-visits")
         {
             Description = "Visits replayed by the naive consume-count-produce loop and by the processor, on the same filled topic.",
@@ -67,7 +74,7 @@ internal static class BenchCommand
             "steady live rates, the highest steady " +
             "visit rate the processor sustains with latency percentiles, how fast windows are rebuilt by replay, and the memory held per active URL.")
         {
-            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls, raceVisits, lingerMs, parts, allocationTypes,
+            rates, duration, partitions, urls, ceilingVisits, rebuildVisits, stateUrls, raceVisits, lingerMs, properties, parts, allocationTypes,
         };
         command.SetAction(async (parse, stopping) =>
         {
@@ -87,11 +94,30 @@ internal static class BenchCommand
             };
             if (parse.GetValue(lingerMs) is { } linger)
                 kafka = kafka with { ClientProperties = new Dictionary<string, string>(kafka.ClientProperties) { ["linger.ms"] = linger.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+            // Invalid pairs surface as InvalidConfigurationException naming the flag, as in the other commands.
+            List<KeyValuePair<string, string>> extra;
+            try
+            {
+                extra = ClientProperties.Parse(parse.GetValue(properties) ?? []).ToList();
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidConfigurationException($"--property: {e.Message}", e);
+            }
+            ClientProperties.Validate(extra, key => $"--property {key}");
+            if (extra.Count > 0)
+            {
+                var merged = new Dictionary<string, string>(kafka.ClientProperties);
+                foreach (var (key, value) in extra)
+                    merged[key] = value;
+                kafka = kafka with { ClientProperties = merged };
+            }
             var defaults = ProcessorSettings.FromConfig(HostConfig.Reference);
             using var system = ActorSystem.Create("actorvisits-bench", HostConfig.Reference);
             Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores, steps of {step.TotalSeconds:N0} s after {SustainedRate.Settling.TotalSeconds:N0} s settling; windows " +
                               string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2; " +
-                              $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.Get("linger.ms")}.");
+                              $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.Get("linger.ms")}" +
+                              (extra.Count == 0 ? "." : "; every client with " + string.Join(", ", ClientProperties.Describe(extra)) + "."));
             var gen0Size = Environment.GetEnvironmentVariable("DOTNET_GCgen0size");
             var datas = RuntimeSetting("GCDynamicAdaptationMode", "System.GC.DynamicAdaptationMode");
             Console.WriteLine($"allocated = GC.GetTotalAllocatedBytes over the step / visits processed, the generator's (same process) included; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC" +
