@@ -324,12 +324,18 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         return request;
     }
 
+    /// <summary>
+    /// Lists a request stages steps in, taken back once it is sent. Only one request is staged at a time (staging and
+    /// sending happen within one message), so this holds as many lists as the most URLs one request touched.
+    /// </summary>
+    private readonly Stack<List<WindowStep>> _stagingLists = new();
+
     /// <summary>Adds a step to the URL's message of this request.</summary>
-    private static void Stage(UrlEntry url, WindowStep step, Request request)
+    private void Stage(UrlEntry url, WindowStep step, Request request)
     {
         if (url.Staged is null)
         {
-            url.Staged = [];
+            url.Staged = _stagingLists.TryPop(out var list) ? list : [];
             request.Touched.Add(url);
         }
         url.Staged.Add(step);
@@ -340,7 +346,11 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     {
         foreach (var url in request.Touched)
         {
-            Deliver(url, new ApplySteps(url.Url, url.Staged!, request.Id, request.Quiet), Self);
+            // An array of the exact size goes to the URL actor (most carry one step); the list is staged in again.
+            var staged = url.Staged!;
+            Deliver(url, new ApplySteps(url.Url, staged.ToArray(), request.Id, request.Quiet), Self);
+            staged.Clear();
+            _stagingLists.Push(staged);
             url.Staged = null;
             url.LastRequest = request.Id;
         }

@@ -59,8 +59,10 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
         _counts ??= new UrlWindows(windows, apply.Steps[0].Now);
         var updates = new List<WindowUpdate>(apply.Quiet ? 0 : windows.Count * apply.Steps.Count);
         List<VisitFailure>? failed = null;
-        foreach (var step in apply.Steps)
+        // By index: a foreach over the IReadOnlyList would box its enumerator, once per message.
+        for (var i = 0; i < apply.Steps.Count; i++)
         {
+            var step = apply.Steps[i];
             // One step failing (a bug) is that visit's failure, reported to the stream; the other steps still count.
             try
             {
