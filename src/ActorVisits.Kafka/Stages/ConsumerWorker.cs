@@ -307,10 +307,23 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
     }
 
+    /// <summary>The partition of the last record read, kept: records come in runs of one partition.</summary>
+    private TopicPartition? _lastPartition;
+
+    /// <summary>
+    /// <paramref name="record"/>'s partition, the same object for a run of records of one partition
+    /// (<see cref="ConsumeResult{TKey,TValue}.TopicPartition"/> makes a new one on every read).
+    /// </summary>
+    private TopicPartition PartitionOf(ConsumeResult<TKey, TValue> record)
+    {
+        if (_lastPartition is { } last && last.Partition == record.Partition && string.Equals(last.Topic, record.Topic, StringComparison.Ordinal))
+            return last;
+        return _lastPartition = record.TopicPartition;
+    }
+
     private void Enqueue(ConsumeResult<TKey, TValue> record)
     {
-        // ConsumeResult.TopicPartition makes a new one on every read: once.
-        var partition = record.TopicPartition;
+        var partition = PartitionOf(record);
         if (!_assigned.TryGetValue(partition, out var assigned))
             return;
         ref var next = ref CollectionsMarshal.GetValueRefOrAddDefault(_nextOffsets, partition, out var known);
@@ -324,7 +337,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         next = record.Offset.Value + 1;
         _enqueued++;
-        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
+        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(partition, new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)
