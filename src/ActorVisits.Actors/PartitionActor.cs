@@ -326,9 +326,13 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
     /// <summary>
     /// Lists a request stages steps in, taken back once it is sent. Only one request is staged at a time (staging and
-    /// sending happen within one message), so this holds as many lists as the most URLs one request touched.
+    /// sending happen within one message). Kept up to <see cref="StagingListsKept"/> lists of at most
+    /// <see cref="StagingListLongestKept"/> steps: a tick that tells every URL would otherwise leave one list per URL behind.
     /// </summary>
     private readonly Stack<List<WindowStep>> _stagingLists = new();
+
+    private const int StagingListsKept = 1024;
+    private const int StagingListLongestKept = 64;
 
     /// <summary>Adds a step to the URL's message of this request.</summary>
     private void Stage(UrlEntry url, WindowStep step, Request request)
@@ -349,8 +353,11 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             // An array of the exact size goes to the URL actor (most carry one step); the list is staged in again.
             var staged = url.Staged!;
             Deliver(url, new ApplySteps(url.Url, staged.ToArray(), request.Id, request.Quiet), Self);
-            staged.Clear();
-            _stagingLists.Push(staged);
+            if (_stagingLists.Count < StagingListsKept && staged.Capacity <= StagingListLongestKept)
+            {
+                staged.Clear();
+                _stagingLists.Push(staged);
+            }
             url.Staged = null;
             url.LastRequest = request.Id;
         }
