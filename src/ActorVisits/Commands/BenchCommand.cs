@@ -41,7 +41,7 @@ internal static class BenchCommand
         var properties = new Option<string[]>("--property", "-X")
         {
             Description = "A librdkafka property for every client of the run (generator, processor, plain clients), key=value, repeatable " +
-                          "(e.g. -X socket.nagle.disable=true). Applied after --linger-ms.",
+                          "(e.g. -X socket.nagle.disable=true). Applied after --linger-ms; acks, idempotence and bootstrap servers stay the run's own.",
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -83,6 +83,8 @@ internal static class BenchCommand
             var topTypes = parse.GetValue(allocationTypes);
             using var sampler = topTypes > 0 ? new AllocationSampler() : null;
             var partitionCount = parse.GetValue(partitions);
+            // Checked before the brokers start: a bad pair fails at once, naming the flag, as in the other commands.
+            var extra = BenchProperties(parse.GetValue(properties) ?? []);
             await using var cluster = EmbeddedKafka.Start(brokers: 3);
             // The embedded broker holds a fetch for fetch.wait.max.ms (500 ms by default) even while records are arriving,
             // where a real broker answers as soon as fetch.min.bytes (1) is there: measured at 10,000 visits/s, p50 latency
@@ -94,17 +96,6 @@ internal static class BenchCommand
             };
             if (parse.GetValue(lingerMs) is { } linger)
                 kafka = kafka with { ClientProperties = new Dictionary<string, string>(kafka.ClientProperties) { ["linger.ms"] = linger.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-            // Invalid pairs surface as InvalidConfigurationException naming the flag, as in the other commands.
-            List<KeyValuePair<string, string>> extra;
-            try
-            {
-                extra = ClientProperties.Parse(parse.GetValue(properties) ?? []).ToList();
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidConfigurationException($"--property: {e.Message}", e);
-            }
-            ClientProperties.Validate(extra, key => $"--property {key}");
             if (extra.Count > 0)
             {
                 var merged = new Dictionary<string, string>(kafka.ClientProperties);
@@ -115,8 +106,9 @@ internal static class BenchCommand
             var defaults = ProcessorSettings.FromConfig(HostConfig.Reference);
             using var system = ActorSystem.Create("actorvisits-bench", HostConfig.Reference);
             Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores, steps of {step.TotalSeconds:N0} s after {SustainedRate.Settling.TotalSeconds:N0} s settling; windows " +
-                              string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; consumers with fetch.wait.max.ms=2; " +
-                              $"producers (generator, processor, plain clients) with linger.ms={kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config.Get("linger.ms")}" +
+                              string.Join(", ", defaults.Windows.Windows.Select(w => w.Name)) + ", every update produced with acks=all; " +
+                              $"consumers with fetch.wait.max.ms={kafka.Consumer("bench", Confluent.Kafka.Deserializers.ByteArray, Confluent.Kafka.Deserializers.ByteArray).Config.Get("fetch.wait.max.ms")}; " +
+                              $"producers (generator, processor, plain clients) with linger.ms={EffectiveLingerMs(kafka)}" +
                               (extra.Count == 0 ? "." : "; every client with " + string.Join(", ", ClientProperties.Describe(extra)) + "."));
             var gen0Size = Environment.GetEnvironmentVariable("DOTNET_GCgen0size");
             var datas = RuntimeSetting("GCDynamicAdaptationMode", "System.GC.DynamicAdaptationMode");
@@ -258,6 +250,40 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Properties <c>bench</c> does not let <c>-X</c> change: every producer of the run is set to acks=all with idempotence
+    /// whatever the properties say (<see cref="ProducerSettings{TKey,TValue}"/>), and the embedded brokers' address is the run's own.
+    /// </summary>
+    private static readonly HashSet<string> FixedProperties = new(StringComparer.Ordinal)
+    {
+        "acks", "request.required.acks", "enable.idempotence", "bootstrap.servers", "metadata.broker.list",
+    };
+
+    /// <summary>The <c>-X</c> pairs, parsed and checked by librdkafka; throws <see cref="InvalidConfigurationException"/> naming the flag.</summary>
+    internal static List<KeyValuePair<string, string>> BenchProperties(IEnumerable<string> pairs)
+    {
+        List<KeyValuePair<string, string>> parsed;
+        try
+        {
+            parsed = ClientProperties.Parse(pairs).ToList();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidConfigurationException($"--property: {e.Message}", e);
+        }
+        if (parsed.FirstOrDefault(p => FixedProperties.Contains(p.Key)) is { Key: not null } fixedOne)
+            throw new InvalidConfigurationException($"--property {fixedOne.Key}: bench measures every producer with acks=all and idempotence on its own embedded brokers; this property cannot be changed here.");
+        ClientProperties.Validate(parsed, key => $"--property {key}");
+        return parsed;
+    }
+
+    /// <summary>The producers' linger as librdkafka takes it: <c>linger.ms</c>, or its alias <c>queue.buffering.max.ms</c>.</summary>
+    private static string EffectiveLingerMs(KafkaSettings kafka)
+    {
+        var config = kafka.Producer(Confluent.Kafka.Serializers.ByteArray, Confluent.Kafka.Serializers.ByteArray).Config;
+        return config.Get("linger.ms") ?? config.Get("queue.buffering.max.ms") ?? "5 (librdkafka's default)";
     }
 
     /// <summary>

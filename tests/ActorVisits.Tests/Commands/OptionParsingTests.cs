@@ -42,4 +42,17 @@ public sealed class OptionParsingTests
         Assert.DoesNotContain("hunter2", described);
         Assert.Throws<ArgumentException>(() => ClientProperties.Parse(["no-equals-sign"]));
     }
+
+    [Fact]
+    public void Bench_properties_are_checked_and_the_delivery_settings_it_measures_cannot_be_changed()
+    {
+        Assert.Equal([KeyValuePair.Create("socket.nagle.disable", "true")], BenchCommand.BenchProperties(["socket.nagle.disable=true"]));
+
+        var fixedOne = Assert.Throws<InvalidConfigurationException>(() => BenchCommand.BenchProperties(["linger.ms=1", "acks=1"]));
+        Assert.Contains("--property acks", fixedOne.Message);
+        var refused = Assert.Throws<InvalidConfigurationException>(() => BenchCommand.BenchProperties(["linger.ms=soon"]));
+        Assert.Contains("--property linger.ms", refused.Message);
+        var malformed = Assert.Throws<InvalidConfigurationException>(() => BenchCommand.BenchProperties(["no-equals-sign"]));
+        Assert.Contains("--property", malformed.Message);
+    }
 }
