@@ -13,7 +13,7 @@ namespace ActorVisits.Benchmarking;
 /// <summary>One step of the rate search: live visits at a steady rate, produced while the processor consumes them.</summary>
 internal sealed record SustainedRateResult(
     int Rate, double VisitsPerSecond, double UpdatesPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan ProcessingP99, long LagAtEnd, TimeSpan GcPauses, int FullGcs,
-    double AllocatedBytesPerVisit, int Gcs, double CpuMicrosecondsPerVisit, int ConsumerPauses, int MostBuffered)
+    double AllocatedBytesPerVisit, int Gcs, double CpuMicrosecondsPerVisit, int ConsumerPauses, int MostBuffered, string GcPausesByKind)
 {
     /// <summary>Kept up: processed at least 95 % of the offered rate and ended less than one second of traffic behind.</summary>
     public bool Sustained => VisitsPerSecond >= 0.95 * Rate && LagAtEnd <= Rate;
@@ -70,6 +70,7 @@ internal static class SustainedRate
         var (visitsBefore, updatesBefore) = (processor.Metrics.Visits, processor.Metrics.Updates);
         var (pausedBefore, gcsBefore, fullGcsBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(precise: true));
         var cpuBefore = ProcessCpu.Used;
+        var gcPausesBefore = GcPauseLog.Instance.Totals();
         var pausesBefore = processor.Control.Metrics.PauseCount;
         await generator;
         var cpu = ProcessCpu.Used - cpuBefore;
@@ -80,7 +81,8 @@ internal static class SustainedRate
         var result = new SustainedRateResult(rate, visits / elapsed, updates / elapsed,
             processor.Metrics.Latency(50), processor.Metrics.Latency(99), processor.Metrics.Latency(100), processor.Metrics.ProcessingLatency(99), lag,
             GC.GetTotalPauseDuration() - pausedBefore, GC.CollectionCount(2) - fullGcsBefore, allocated / (double)Math.Max(1, visits), GC.CollectionCount(0) - gcsBefore,
-            cpu.TotalMicroseconds / Math.Max(1, visits), processor.Control.Metrics.PauseCount - pausesBefore, processor.Control.Metrics.MaxBuffered);
+            cpu.TotalMicroseconds / Math.Max(1, visits), processor.Control.Metrics.PauseCount - pausesBefore, processor.Control.Metrics.MaxBuffered,
+            GcPauseLog.Describe(gcPausesBefore, GcPauseLog.Instance.Totals()));
         await processor.Control.DrainAndShutdownAsync(processor.Completion);
         return result;
     }

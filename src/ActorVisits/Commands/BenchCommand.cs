@@ -82,6 +82,8 @@ internal static class BenchCommand
             var run = parse.GetValue(parts)!.ToHashSet(StringComparer.Ordinal);
             var topTypes = parse.GetValue(allocationTypes);
             using var sampler = topTypes > 0 ? new AllocationSampler() : null;
+            // Listening from the start: the runtime's GC events say where each step's pauses go.
+            _ = GcPauseLog.Instance;
             var partitionCount = parse.GetValue(partitions);
             // Checked before the brokers start: a bad pair fails at once, naming the flag, as in the other commands.
             var extra = BenchProperties(parse.GetValue(properties) ?? []);
@@ -176,7 +178,7 @@ internal static class BenchCommand
                 Console.WriteLine($"processor,     offered {rate,7:N0}/s: processed {result.VisitsPerSecond,9:N0} visits/s, {result.UpdatesPerSecond,9:N0} updates/s, " +
                                   $"latency p50 {result.P50.TotalMilliseconds,6:N1} ms p99 {result.P99.TotalMilliseconds,7:N1} ms max {result.Max.TotalMilliseconds,7:N0} ms " +
                                   $"(p99 from read {result.ProcessingP99.TotalMilliseconds,7:N1} ms), " +
-                                  $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms in {result.Gcs} GCs ({result.FullGcs} full), " +
+                                  $"lag at end {result.LagAtEnd:N0}, GC pauses {result.GcPauses.TotalMilliseconds:N0} ms in {result.Gcs} GCs ({result.FullGcs} full{(result.GcPausesByKind.Length > 0 ? "; " + result.GcPausesByKind : "")}), " +
                                   $"allocated {result.AllocatedBytesPerVisit:N0} B/visit (own {result.AllocatedBytesPerVisit - generatorBytes:N0}), CPU {result.CpuMicrosecondsPerVisit:N1} µs/visit, " +
                                   $"consumer paused {result.ConsumerPauses} times (at most {result.MostBuffered:N0} records buffered)" +
                                   (result.Sustained ? "" : "  (not sustained)"));
