@@ -8,10 +8,4 @@ namespace ActorVisits.Kafka.Messages;
 /// <see cref="TopicPartition"/> is <see cref="Offset"/>'s partition, given rather than made from it
 /// (<see cref="TopicPartitionOffset.TopicPartition"/> makes a new one on every read), so that the records of one partition share one.
 /// </summary>
-public sealed record CommittableOffset(TopicPartition TopicPartition, TopicPartitionOffset Offset, long AssignmentEpoch, IOffsetCommitter Committer)
-{
-    public CommittableOffset(TopicPartitionOffset offset, long assignmentEpoch, IOffsetCommitter committer)
-        : this(offset.TopicPartition, offset, assignmentEpoch, committer)
-    {
-    }
-}
+public sealed record CommittableOffset(TopicPartition TopicPartition, TopicPartitionOffset Offset, long AssignmentEpoch, IOffsetCommitter Committer);
