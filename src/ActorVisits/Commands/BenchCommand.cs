@@ -96,15 +96,13 @@ internal static class BenchCommand
                 BootstrapServers = cluster.BootstrapServers,
                 FetchWaitMax = TimeSpan.FromMilliseconds(2),
             };
+            // --linger-ms, then -X on top, over the configuration's client properties.
+            var merged = new Dictionary<string, string>(kafka.ClientProperties);
             if (parse.GetValue(lingerMs) is { } linger)
-                kafka = kafka with { ClientProperties = new Dictionary<string, string>(kafka.ClientProperties) { ["linger.ms"] = linger.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-            if (extra.Count > 0)
-            {
-                var merged = new Dictionary<string, string>(kafka.ClientProperties);
-                foreach (var (key, value) in extra)
-                    merged[key] = value;
-                kafka = kafka with { ClientProperties = merged };
-            }
+                merged["linger.ms"] = linger.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var (key, value) in extra)
+                merged[key] = value;
+            kafka = kafka with { ClientProperties = merged };
             var defaults = ProcessorSettings.FromConfig(HostConfig.Reference);
             using var system = ActorSystem.Create("actorvisits-bench", HostConfig.Reference);
             Console.WriteLine($"Embedded Kafka, 3 brokers, {partitionCount} partitions, {Environment.ProcessorCount} cores, steps of {step.TotalSeconds:N0} s after {SustainedRate.Settling.TotalSeconds:N0} s settling; windows " +
