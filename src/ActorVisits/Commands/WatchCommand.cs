@@ -25,7 +25,7 @@ internal static class WatchCommand
             var topicName = parse.GetValue(topic)!;
             var count = parse.GetValue(top);
             var counts = new LatestCounts();
-            var watcher = OutputWatcher.RunAsync(client, [topicName], counts, cancellationToken);
+            var watcher = OutputWatcher.RunAsync(client, [topicName], counts.Apply, cancellationToken);
             // Every record of an output topic names its window; read it from the records rather than from the topic's name.
             string Window() => counts.Windows.FirstOrDefault() ?? "";
             await LiveView.RunAsync(

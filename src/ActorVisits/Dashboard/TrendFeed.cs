@@ -1,6 +1,6 @@
-using ActorVisits.Entities.Windows;
 using ActorVisits.Kafka;
 using ActorVisits.Kafka.Settings;
+using ActorVisits.Views;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,6 +11,8 @@ namespace ActorVisits.Dashboard;
 /// Reads every window topic into the <see cref="TrendBoard"/>: all their partitions, assigned without a consumer group
 /// (a viewer commits nothing and joins no group), from the records written within the longest window (plus a minute)
 /// before it started; older updates describe windows that have decayed since. Waits for topics that do not exist yet.
+/// Updates are applied in timestamp order across the topics (<see cref="WindowUpdateReader"/>), so a URL's windows are
+/// shown as of the same moment while the feed catches up.
 /// </summary>
 public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<TrendFeed> logger) : BackgroundService
 {
@@ -22,14 +24,14 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
     private async Task Run(CancellationToken stopping)
     {
         var client = kafka.Client();
-        var config = new ConsumerConfig(new Dictionary<string, string>(client))
+        var config = WindowUpdateReader.Configure(new ConsumerConfig(new Dictionary<string, string>(client))
         {
             // Never used to join or commit: partitions are assigned by hand. librdkafka wants one all the same.
             GroupId = "actorvisits-dashboard",
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Latest,
-        };
+        });
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
         var topics = board.Windows.Select(w => w.Topic).ToList();
         var since = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(board.Windows.Max(w => w.Seconds)) - TimeSpan.FromMinutes(1);
@@ -37,20 +39,10 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
         if (assigned is null)
             return;
         logger.LogInformation("Dashboard reading {Topics} ({Partitions} partitions) from {Since:O}", string.Join(", ", topics), assigned.Count, since);
-        while (!stopping.IsCancellationRequested)
-        {
-            ConsumeResult<Ignore, byte[]>? record;
-            try
-            {
-                record = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            }
-            catch (ConsumeException e) when (!e.Error.IsFatal)
-            {
-                continue;
-            }
-            if (record?.Message?.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
-                board.Apply(window, url, count, windowEnd, DateTimeOffset.UtcNow);
-        }
+        var reader = new WindowUpdateReader();
+        reader.Assigned(assigned.Select(p => p.TopicPartition));
+        reader.Run(consumer, update => board.Apply(update.Window, update.Url, update.Count, update.WindowEnd, DateTimeOffset.UtcNow),
+            TimeSpan.FromMilliseconds(200), stopping);
         consumer.Close();
     }
 
@@ -70,10 +62,13 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
                     .ToList();
                 if (partitions.Select(p => p.Topic).Distinct().Count() == topics.Count)
                 {
+                    // The ends first: a partition with no record since then is read from the end it had before the
+                    // search, not from the logical end, which librdkafka resolves later and so skips what is written
+                    // in between (the first seconds of a pipeline that has just started).
+                    var ends = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High);
                     var at = new Timestamp(since.UtcDateTime);
                     var offsets = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, at)), TimeSpan.FromSeconds(10))
-                        // No record since then: from the end.
-                        .Select(o => o.Offset == Offset.End || o.Offset.IsSpecial ? new TopicPartitionOffset(o.TopicPartition, Offset.End) : o)
+                        .Select(o => o.Offset.IsSpecial ? new TopicPartitionOffset(o.TopicPartition, ends[o.TopicPartition]) : o)
                         .ToList();
                     consumer.Assign(offsets);
                     return offsets;

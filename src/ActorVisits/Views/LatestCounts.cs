@@ -21,6 +21,8 @@ public sealed class LatestCounts
             (_, current) => windowEnd >= current.WindowEnd ? (count, windowEnd) : current);
     }
 
+    public void Apply(WindowCount update) => Apply(update.Window, update.Url, update.Count, update.WindowEnd);
+
     public IReadOnlyList<(string Url, int Count)> Top(string window, int count) =>
         _windows.TryGetValue(window, out var urls)
             ? urls.Where(u => u.Value.Count > 0).OrderByDescending(u => u.Value.Count).ThenBy(u => u.Key, StringComparer.Ordinal)

@@ -1,35 +1,37 @@
-using ActorVisits.Entities.Windows;
 using ActorVisits.Kafka;
 using Confluent.Kafka;
 
 namespace ActorVisits.Views;
 
 /// <summary>
-/// Reads window updates from output topics into <see cref="LatestCounts"/>, from the oldest record still held, in a
-/// consumer group of its own that never commits: a viewer, not a processor.
+/// Reads window updates from output topics and hands each to <c>apply</c> (<see cref="LatestCounts.Apply(WindowCount)"/> for a
+/// view), from the oldest record still held, in a
+/// consumer group of its own that never commits: a viewer, not a processor. Updates are applied in timestamp order
+/// across the topics (<see cref="WindowUpdateReader"/>), so one topic read ahead of another does not show a URL's
+/// short window above its long one.
 /// </summary>
 public static class OutputWatcher
 {
-    public static Task RunAsync(ClientConfig client, IReadOnlyList<string> topics, LatestCounts counts, CancellationToken stopping) =>
+    public static Task RunAsync(ClientConfig client, IReadOnlyList<string> topics, Action<WindowCount> apply, CancellationToken stopping) =>
         Task.Factory.StartNew(() =>
         {
-            var config = new ConsumerConfig(new Dictionary<string, string>(client))
+            var config = WindowUpdateReader.Configure(new ConsumerConfig(new Dictionary<string, string>(client))
             {
                 GroupId = $"actorvisits-watch-{Guid.NewGuid():N}",
                 // A viewer: it reads, never commits, and leaves no offsets behind.
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
-            };
-            using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
+            });
+            var reader = new WindowUpdateReader();
+            using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetLogHandler(KafkaLog.For(config))
+                .SetPartitionsAssignedHandler((_, partitions) => reader.Assigned(partitions))
+                .SetPartitionsRevokedHandler((_, partitions) => reader.Revoked(partitions.Select(p => p.TopicPartition)))
+                .SetPartitionsLostHandler((_, partitions) => reader.Revoked(partitions.Select(p => p.TopicPartition)))
+                .Build();
             consumer.Subscribe(topics);
             try
             {
-                while (!stopping.IsCancellationRequested)
-                {
-                    var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                    if (record?.Message?.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
-                        counts.Apply(window, url, count, windowEnd);
-                }
+                reader.Run(consumer, apply, TimeSpan.FromMilliseconds(100), stopping);
             }
             finally
             {

@@ -1,0 +1,60 @@
+using ActorVisits.Entities.Windows;
+using Confluent.Kafka;
+
+namespace ActorVisits.Views;
+
+/// <summary>
+/// Reads window updates from every partition a viewer's consumer is given and hands them on in timestamp order across
+/// all of them (<see cref="TimeOrderedMerge{T}"/>), so that a URL's windows are shown as of the same moment even while
+/// one topic is read ahead of another. Its consumer must report partition ends (<see cref="Configure"/>), and tell it
+/// of assignments: <see cref="Assigned"/> and <see cref="Revoked"/>. Used by the consumer's one thread.
+/// </summary>
+public sealed class WindowUpdateReader
+{
+    /// <summary>The longest an update waits for a partition that neither delivers nor reaches its end.</summary>
+    public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(5);
+
+    private readonly TimeOrderedMerge<WindowCount> _merge = new(MaxHold);
+
+    /// <summary>Updates waiting for a slower partition.</summary>
+    public int Held => _merge.Held;
+
+    /// <summary>Sets what the reader needs of its consumer's configuration.</summary>
+    public static ConsumerConfig Configure(ConsumerConfig config)
+    {
+        // The end of a partition tells the merge that nothing older is on its way from there.
+        config.EnablePartitionEof = true;
+        return config;
+    }
+
+    public void Assigned(IEnumerable<TopicPartition> partitions) => _merge.Assign(partitions);
+
+    public void Revoked(IEnumerable<TopicPartition> partitions) => _merge.Revoke(partitions);
+
+    /// <summary>Reads until <paramref name="stopping"/>, handing each update to <paramref name="apply"/>; records that are not window updates are skipped.</summary>
+    public void Run(IConsumer<Ignore, byte[]> consumer, Action<WindowCount> apply, TimeSpan poll, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            ConsumeResult<Ignore, byte[]>? record;
+            try
+            {
+                record = consumer.Consume(poll);
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                record = null;
+            }
+            var now = DateTimeOffset.UtcNow;
+            if (record is { IsPartitionEOF: true })
+                _merge.EndReached(record.TopicPartition);
+            else if (record?.Message?.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
+                _merge.Read(record.TopicPartition, record.Message.Timestamp.UnixTimestampMs, new WindowCount(window, url, count, windowEnd), now);
+            foreach (var update in _merge.Release(now))
+                apply(update);
+        }
+    }
+}
+
+/// <summary>One URL's count in one window, as of <see cref="WindowEnd"/>.</summary>
+public readonly record struct WindowCount(string Window, string Url, int Count, DateTimeOffset WindowEnd);
