@@ -4,9 +4,9 @@ namespace ActorVisits.Kafka.Messages;
 
 /// <summary>
 /// A record to produce to a topic. Not a <see cref="Message{TKey,TValue}"/>: the producer flow hands every record's
-/// fields to librdkafka through one message of its own, so a record is one object, not two.
+/// fields to librdkafka itself. A struct, so that a list may make its records as they are read, with no object each.
 /// </summary>
-public sealed record ProducerRecord<TKey, TValue>(string Topic, TKey Key, TValue Value, Timestamp Timestamp = default, Headers? Headers = null)
+public readonly record struct ProducerRecord<TKey, TValue>(string Topic, TKey Key, TValue Value, Timestamp Timestamp = default, Headers? Headers = null)
 {
     /// <summary>The record of <paramref name="message"/>'s key, value, timestamp and headers.</summary>
     public ProducerRecord(string topic, Message<TKey, TValue> message) : this(topic, message.Key, message.Value, message.Timestamp, message.Headers)

@@ -30,27 +30,6 @@ internal static class OutputRecords
     /// </summary>
     private const int RecordOverheadBytes = 512;
 
-    /// <summary>
-    /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end,
-    /// each carrying its version (docs/windows.md, Output): the input partition and the group generation it was
-    /// owned in, and the offset that caused it. The value is written when produced (<see cref="OutputValueSerializer"/>).
-    /// The updates of one URL come together, so consecutive records share one key array.
-    /// </summary>
-    public static void AddUpdates(List<ProducerRecord<byte[], OutputValue>> records, IReadOnlyList<WindowUpdate> updates, int inputPartition, int generation)
-    {
-        string? url = null;
-        byte[] key = [];
-        foreach (var update in updates)
-        {
-            if (!ReferenceEquals(update.Url, url))
-            {
-                url = update.Url;
-                key = Encoding.UTF8.GetBytes(url);
-            }
-            records.Add(new ProducerRecord<byte[], OutputValue>(update.Window.Topic, key, OutputValue.Of(update, inputPartition, generation), new Timestamp(update.WindowEnd)));
-        }
-    }
-
     /// <summary>A record of bytes (a dead letter, a late copy) as the processor's producer takes it.</summary>
     public static ProducerRecord<byte[], OutputValue> AsOutput(ProducerRecord<byte[], byte[]> record) =>
         new(record.Topic, record.Key, OutputValue.Of(record.Value), record.Timestamp, record.Headers);

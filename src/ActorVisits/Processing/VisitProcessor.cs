@@ -349,42 +349,11 @@ public sealed class VisitProcessor
     private sealed class Outputs(VisitProcessor processor, Handled handled)
     {
         // Sized for one update per window per visit, the usual case: the list rarely grows.
-        private readonly List<ProducerRecord<byte[], OutputValue>> _records = new(handled.Records.Count * processor._settings.Windows.Count);
-
-        /// <summary>Runs of records with one owner: the run's owner, and the index after its last record.</summary>
-        private readonly List<(int End, PartitionHandle? Owner)> _owners = [];
+        private readonly OutputRecordList _records = new(handled.Records.Count * processor._settings.Windows.Count);
 
         public Handled Handled { get; } = handled;
 
-        public void Add(ProducerRecord<byte[], byte[]> record, PartitionHandle? owner = null)
-        {
-            _records.Add(OutputRecords.AsOutput(record));
-            Owned(owner);
-        }
-
-        /// <summary>The records added since the last call belong to <paramref name="owner"/>.</summary>
-        private void Owned(PartitionHandle? owner)
-        {
-            if (_owners.Count > 0 && ReferenceEquals(_owners[^1].Owner, owner))
-                _owners[^1] = (_records.Count, owner);
-            else
-                _owners.Add((_records.Count, owner));
-        }
-
-        /// <summary>The owner of record <paramref name="index"/>.</summary>
-        private static PartitionHandle? OwnerOf(List<(int End, PartitionHandle? Owner)> owners, int index)
-        {
-            var (low, high) = (0, owners.Count - 1);
-            while (low < high)
-            {
-                var middle = (low + high) / 2;
-                if (owners[middle].End <= index)
-                    low = middle + 1;
-                else
-                    high = middle;
-            }
-            return owners[low].Owner;
-        }
+        public void Add(ProducerRecord<byte[], byte[]> record, PartitionHandle? owner = null) => _records.Add(OutputRecords.AsOutput(record), owner);
 
         /// <summary>
         /// The updates of one answer; with <paramref name="skipProducedAlready"/> (visits' updates, not the wall
@@ -400,8 +369,7 @@ public sealed class VisitProcessor
                 processor.Metrics.AddNotProducedAgain(updated.Updates.Count - updates.Count);
             }
             processor.Metrics.AddUpdates(updates.Count);
-            OutputRecords.AddUpdates(_records, updates, owner.Partition.Partition.Value, owner.Generation);
-            Owned(owner);
+            _records.AddUpdates(updates, owner);
         }
 
         // A loop, not Any with a closure: this runs for every answer.
@@ -418,11 +386,11 @@ public sealed class VisitProcessor
         public ProducerEnvelope<byte[], OutputValue, Handled> Envelope()
         {
             var control = processor.Control;
-            var owners = _owners;
+            var records = _records;
             var handled = Handled;
-            return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(_records, handled) with
+            return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(records, handled) with
             {
-                MayProduce = index => OwnerOf(owners, index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
+                MayProduce = index => records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
             };
         }
     }
