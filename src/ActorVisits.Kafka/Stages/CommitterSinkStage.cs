@@ -55,7 +55,7 @@ internal sealed class CommitterSinkStage(CommitterSettings settings) : GraphStag
         {
             var offset = Grab(_stage._in);
             var key = (offset.Committer, offset.TopicPartition);
-            if (!_batch.TryGetValue(key, out var known) || known.Offset.Offset.Value < offset.Offset.Offset.Value || known.AssignmentEpoch != offset.AssignmentEpoch)
+            if (!_batch.TryGetValue(key, out var known) || known.Offset.Value < offset.Offset.Value || known.AssignmentEpoch != offset.AssignmentEpoch)
                 _batch[key] = offset;
             if (++_batchCount == 1)
                 ScheduleOnce(FlushTimer, _settings.MaxInterval);

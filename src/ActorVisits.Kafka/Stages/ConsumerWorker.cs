@@ -123,7 +123,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             // A partition being revoked hands out nothing more: its next owner reads the rest.
             if (IsCurrent(offset.TopicPartition, offset.AssignmentEpoch) && !_revoking.ContainsKey(offset.TopicPartition))
             {
-                Volatile.Write(ref _handedOut.GetOrAdd(offset.TopicPartition, _ => new StrongBox<long>(-1)).Value, offset.Offset.Offset.Value);
+                Volatile.Write(ref _handedOut.GetOrAdd(offset.TopicPartition, _ => new StrongBox<long>(-1)).Value, offset.Offset.Value);
                 return true;
             }
         }
@@ -337,7 +337,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         next = record.Offset.Value + 1;
         _enqueued++;
-        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(partition, new TopicPartitionOffset(partition, record.Offset, record.LeaderEpoch), assigned.Epoch, this)));
+        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(partition, record.Offset, assigned.Epoch, this)));
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)
@@ -569,11 +569,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// </summary>
     private void ServeCommits(bool retryNow = false)
     {
-        var requests = new List<CommitRequest>();
+        // Made only when there is a request: this runs on every turn of the poll loop.
+        List<CommitRequest>? requests = null;
         var discarded = 0;
         while (_commitRequests.TryDequeue(out var request))
         {
-            requests.Add(request);
+            (requests ??= []).Add(request);
             foreach (var offset in request.Offsets)
             {
                 if (!IsCurrent(offset.TopicPartition, offset.AssignmentEpoch))
@@ -581,7 +582,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                     discarded++;
                     continue;
                 }
-                var next = offset.Offset.Offset.Value + 1;
+                var next = offset.Offset.Value + 1;
                 if (!_uncommitted.TryGetValue(offset.TopicPartition, out var known) || known.Epoch != offset.AssignmentEpoch || known.Next < next)
                     _uncommitted[offset.TopicPartition] = (next, offset.AssignmentEpoch);
                 _requestedThrough[offset.TopicPartition] = Math.Max(_requestedThrough.GetValueOrDefault(offset.TopicPartition, -1), next - 1);
@@ -589,7 +590,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         if (discarded > 0)
             Metrics.AddCommitted(0, discarded);
-        if (_uncommitted.Count == 0 || (requests.Count == 0 && !retryNow && DateTime.UtcNow < _nextCommitRetry))
+        if (_uncommitted.Count == 0 || (requests is null && !retryNow && DateTime.UtcNow < _nextCommitRetry))
         {
             Complete(requests, null);
             return;
@@ -656,8 +657,10 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             Warn("COMMIT", $"{_uncommitted.Count} partition positions could not be committed before closing; their records will be read again (at-least-once)");
     }
 
-    private static void Complete(List<CommitRequest> requests, Exception? error)
+    private static void Complete(List<CommitRequest>? requests, Exception? error)
     {
+        if (requests is null)
+            return;
         foreach (var request in requests)
         {
             if (error is null)

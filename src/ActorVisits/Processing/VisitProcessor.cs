@@ -432,7 +432,7 @@ public sealed class VisitProcessor
     {
         if (!handled.AllProduced(offset.TopicPartition))
             return;
-        var produced = offset.Offset.Offset.Value;
+        var produced = offset.Offset.Value;
         _producedThrough.AddOrUpdate(offset.TopicPartition, produced, (_, known) => Math.Max(known, produced));
     }
 
