@@ -21,7 +21,7 @@ public sealed class LatestCounts
             (_, current) => windowEnd >= current.WindowEnd ? (count, windowEnd) : current);
     }
 
-    public void Apply(WindowCount update) => Apply(update.Window, update.Url, update.Count, update.WindowEnd);
+    public void Apply(UpdateRead update) => Apply(update.Window, update.Url, update.Count, update.WindowEnd);
 
     public IReadOnlyList<(string Url, int Count)> Top(string window, int count) =>
         _windows.TryGetValue(window, out var urls)

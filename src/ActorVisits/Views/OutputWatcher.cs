@@ -4,15 +4,15 @@ using Confluent.Kafka;
 namespace ActorVisits.Views;
 
 /// <summary>
-/// Reads window updates from output topics and hands each to <c>apply</c> (<see cref="LatestCounts.Apply(WindowCount)"/> for a
-/// view), from the oldest record still held, in a
-/// consumer group of its own that never commits: a viewer, not a processor. Updates are applied in timestamp order
-/// across the topics (<see cref="WindowUpdateReader"/>), so one topic read ahead of another does not show a URL's
-/// short window above its long one.
+/// Reads window updates from output topics and hands each to <c>apply</c> (for a view,
+/// <see cref="LatestCounts.Apply(UpdateRead)"/>), from the oldest record still held, in a consumer group of its own
+/// that never commits: a viewer, not a processor. Updates are applied in timestamp order across the topics
+/// (<see cref="WindowUpdateReader"/>), so one topic read ahead of another does not show a URL's short window above its
+/// long one.
 /// </summary>
 public static class OutputWatcher
 {
-    public static Task RunAsync(ClientConfig client, IReadOnlyList<string> topics, Action<WindowCount> apply, CancellationToken stopping) =>
+    public static Task RunAsync(ClientConfig client, IReadOnlyList<string> topics, Action<UpdateRead> apply, CancellationToken stopping) =>
         Task.Factory.StartNew(() =>
         {
             var config = WindowUpdateReader.Configure(new ConsumerConfig(new Dictionary<string, string>(client))

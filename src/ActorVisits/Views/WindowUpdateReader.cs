@@ -14,7 +14,7 @@ public sealed class WindowUpdateReader
     /// <summary>The longest an update waits for a partition that neither delivers nor reaches its end.</summary>
     public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(5);
 
-    private readonly TimeOrderedMerge<WindowCount> _merge = new(MaxHold);
+    private readonly TimeOrderedMerge<UpdateRead> _merge = new(MaxHold);
 
     /// <summary>Updates waiting for a slower partition.</summary>
     public int Held => _merge.Held;
@@ -32,7 +32,7 @@ public sealed class WindowUpdateReader
     public void Revoked(IEnumerable<TopicPartition> partitions) => _merge.Revoke(partitions);
 
     /// <summary>Reads until <paramref name="stopping"/>, handing each update to <paramref name="apply"/>; records that are not window updates are skipped.</summary>
-    public void Run(IConsumer<Ignore, byte[]> consumer, Action<WindowCount> apply, TimeSpan poll, CancellationToken stopping)
+    public void Run(IConsumer<Ignore, byte[]> consumer, Action<UpdateRead> apply, TimeSpan poll, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
@@ -49,12 +49,12 @@ public sealed class WindowUpdateReader
             if (record is { IsPartitionEOF: true })
                 _merge.EndReached(record.TopicPartition);
             else if (record?.Message?.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
-                _merge.Read(record.TopicPartition, record.Message.Timestamp.UnixTimestampMs, new WindowCount(window, url, count, windowEnd), now);
+                _merge.Read(record.TopicPartition, record.Message.Timestamp.UnixTimestampMs, new UpdateRead(window, url, count, windowEnd), now);
             foreach (var update in _merge.Release(now))
                 apply(update);
         }
     }
 }
 
-/// <summary>One URL's count in one window, as of <see cref="WindowEnd"/>.</summary>
-public readonly record struct WindowCount(string Window, string Url, int Count, DateTimeOffset WindowEnd);
+/// <summary>A window update as a viewer read it: one URL's count in one window, as of <see cref="WindowEnd"/>.</summary>
+public readonly record struct UpdateRead(string Window, string Url, int Count, DateTimeOffset WindowEnd);

@@ -45,7 +45,7 @@ public sealed class OutputWatcherTests(EmbeddedKafkaFixture kafka)
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
 
-        var applied = new List<WindowCount>();
+        var applied = new List<UpdateRead>();
         using var stopping = new CancellationTokenSource();
         var watcher = OutputWatcher.RunAsync(kafka.Client, topics, update =>
         {
