@@ -12,7 +12,8 @@ namespace ActorVisits.Views;
 /// </summary>
 public static class OutputWatcher
 {
-    public static Task RunAsync(ClientConfig client, IReadOnlyList<string> topics, Action<UpdateRead> apply, CancellationToken stopping) =>
+    // maxHold: the longest an update waits for a partition that neither delivers nor ends (default WindowUpdateReader.DefaultMaxHold).
+    public static Task RunAsync(ClientConfig client, IReadOnlyList<string> topics, Action<UpdateRead> apply, CancellationToken stopping, TimeSpan? maxHold = null) =>
         Task.Factory.StartNew(() =>
         {
             var config = WindowUpdateReader.Configure(new ConsumerConfig(new Dictionary<string, string>(client))
@@ -22,7 +23,7 @@ public static class OutputWatcher
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
             });
-            var reader = new WindowUpdateReader();
+            var reader = new WindowUpdateReader(maxHold);
             using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetLogHandler(KafkaLog.For(config))
                 .SetPartitionsAssignedHandler((_, partitions) => reader.Assigned(partitions))
                 .SetPartitionsRevokedHandler((_, partitions) => reader.Revoked(partitions.Select(p => p.TopicPartition)))

@@ -5,17 +5,25 @@ namespace ActorVisits.Views;
 /// <summary>
 /// Merges the records one consumer reads from several partitions into timestamp order, the way a Kafka Streams task
 /// picks the partition with the lowest timestamp: a record is handed on once every assigned partition has been read
-/// up to its timestamp or has reached its end. Up to, not past: records of the same millisecond (the processor stamps
-/// updates with their window's end, a whole second) may still come from another partition, but waiting for the next
-/// second would make a live view a second late. Without it, a viewer catching up reads one topic's fetch ahead of
-/// another's, and shows a URL's 30 s count above its 1 min count. A partition that neither delivers nor reaches its
-/// end (its leader down) holds the others back for at most <c>maxHold</c> of wall-clock time, and at most
-/// <c>maxHeld</c> records wait, so the view stays live and memory bounded. Used by one thread.
+/// up to its timestamp or has reached its end. Without it, a viewer catching up reads one topic's fetch ahead of
+/// another's, and shows a URL's 30 s count above its 1 min count. Up to, not past: records of the same millisecond
+/// (the processor stamps updates with their window's end, a whole second) may still come from another partition, but
+/// waiting for a later timestamp would hold a live view back until the next second's updates.
+/// A partition that neither delivers nor reaches its end (its leader down) holds the others back for at most
+/// <c>maxHold</c> of wall-clock time: once a record has been held that long, it and everything stamped no later are
+/// handed on. At most <c>maxHeld</c> records wait. So the view stays live and its memory bounded. Used by one thread.
 /// </summary>
 public sealed class TimeOrderedMerge<T>(TimeSpan maxHold, int maxHeld = 100_000)
 {
     private readonly Dictionary<TopicPartition, PartitionRead> _partitions = [];
-    private readonly PriorityQueue<(T Item, DateTimeOffset ReadAt), (long Timestamp, long Sequence)> _held = new();
+    private readonly PriorityQueue<T, (long Timestamp, long Sequence)> _held = new();
+
+    /// <summary>When each held record was read, in reading order, with its timestamp: what has waited too long.</summary>
+    private readonly Queue<(DateTimeOffset ReadAt, long Timestamp)> _reads = new();
+
+    /// <summary>The highest timestamp of a record held <c>maxHold</c> or longer: everything up to it is due.</summary>
+    private long _overdueThrough = long.MinValue;
+
     private long _sequence;
 
     /// <summary>Records waiting for a slower partition.</summary>
@@ -38,13 +46,19 @@ public sealed class TimeOrderedMerge<T>(TimeSpan maxHold, int maxHeld = 100_000)
     /// <summary>One record read from <paramref name="partition"/>, stamped <paramref name="timestampMs"/>.</summary>
     public void Read(TopicPartition partition, long timestampMs, T item, DateTimeOffset now)
     {
-        if (_partitions.TryGetValue(partition, out var read))
-        {
-            // A partition's timestamps may step back a little (updates of several URLs); it has been read up to the highest.
-            read.Timestamp = read.Timestamp is { } seen ? Math.Max(seen, timestampMs) : timestampMs;
-            read.AtEnd = false;
-        }
-        _held.Enqueue((item, now), (timestampMs, _sequence++));
+        Passed(partition, timestampMs);
+        _held.Enqueue(item, (timestampMs, _sequence++));
+        _reads.Enqueue((now, timestampMs));
+    }
+
+    /// <summary>A record of <paramref name="partition"/> read and not handed on (not one to merge): the partition is read up to its timestamp all the same.</summary>
+    public void Passed(TopicPartition partition, long timestampMs)
+    {
+        if (!_partitions.TryGetValue(partition, out var read))
+            return;
+        // A partition's timestamps may step back a little (updates of several URLs); it has been read up to the highest.
+        read.Timestamp = read.Timestamp is { } seen ? Math.Max(seen, timestampMs) : timestampMs;
+        read.AtEnd = false;
     }
 
     /// <summary><paramref name="partition"/> has been read up to its end: nothing from it is on its way.</summary>
@@ -57,13 +71,20 @@ public sealed class TimeOrderedMerge<T>(TimeSpan maxHold, int maxHeld = 100_000)
     /// <summary>The records now in order, oldest timestamp first (ties in reading order).</summary>
     public IEnumerable<T> Release(DateTimeOffset now)
     {
-        var watermark = Watermark();
-        while (_held.TryPeek(out var head, out var key)
-               && (key.Timestamp <= watermark || now - head.ReadAt >= maxHold || _held.Count > maxHeld))
+        while (_reads.TryPeek(out var oldest) && now - oldest.ReadAt >= maxHold)
+        {
+            _reads.Dequeue();
+            _overdueThrough = Math.Max(_overdueThrough, oldest.Timestamp);
+        }
+        var watermark = Math.Max(Watermark(), _overdueThrough);
+        while (_held.TryPeek(out var item, out var key) && (key.Timestamp <= watermark || _held.Count > maxHeld))
         {
             _held.Dequeue();
-            yield return head.Item;
+            yield return item;
         }
+        // Nothing held: no read is waiting any longer.
+        if (_held.Count == 0)
+            _reads.Clear();
     }
 
     /// <summary>Every partition still being read has been read up to this timestamp.</summary>

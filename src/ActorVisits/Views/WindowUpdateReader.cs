@@ -9,12 +9,12 @@ namespace ActorVisits.Views;
 /// one topic is read ahead of another. Its consumer must report partition ends (<see cref="Configure"/>), and tell it
 /// of assignments: <see cref="Assigned"/> and <see cref="Revoked"/>. Used by the consumer's one thread.
 /// </summary>
-public sealed class WindowUpdateReader
+public sealed class WindowUpdateReader(TimeSpan? maxHold = null)
 {
-    /// <summary>The longest an update waits for a partition that neither delivers nor reaches its end.</summary>
-    public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(5);
+    /// <summary>By default, the longest an update waits for a partition that neither delivers nor reaches its end.</summary>
+    public static readonly TimeSpan DefaultMaxHold = TimeSpan.FromSeconds(5);
 
-    private readonly TimeOrderedMerge<UpdateRead> _merge = new(MaxHold);
+    private readonly TimeOrderedMerge<UpdateRead> _merge = new(maxHold ?? DefaultMaxHold);
 
     /// <summary>Updates waiting for a slower partition.</summary>
     public int Held => _merge.Held;
@@ -48,8 +48,13 @@ public sealed class WindowUpdateReader
             var now = DateTimeOffset.UtcNow;
             if (record is { IsPartitionEOF: true })
                 _merge.EndReached(record.TopicPartition);
-            else if (record?.Message?.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
-                _merge.Read(record.TopicPartition, record.Message.Timestamp.UnixTimestampMs, new UpdateRead(window, url, count, windowEnd), now);
+            else if (record?.Message is { } message)
+            {
+                if (message.Value is { } value && WindowUpdateJson.TryParse(value, out var url, out var window, out var count, out var windowEnd))
+                    _merge.Read(record.TopicPartition, message.Timestamp.UnixTimestampMs, new UpdateRead(window, url, count, windowEnd), now);
+                else
+                    _merge.Passed(record.TopicPartition, message.Timestamp.UnixTimestampMs);
+            }
             foreach (var update in _merge.Release(now))
                 apply(update);
         }
