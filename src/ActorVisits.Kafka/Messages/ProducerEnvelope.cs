@@ -18,7 +18,9 @@ public readonly record struct ProducerRecord<TKey, TValue>(string Topic, TKey Ke
 /// What a producer flow takes: zero, one or many records, and a pass-through value (typically the committable offset of
 /// the input) handed on once every record is acknowledged. <see cref="MayProduce"/>, asked for each record (by index)
 /// just before it is handed to librdkafka, fences records that must no longer be produced (their input partition was
-/// revoked since they were made): those are skipped and have no delivery result.
+/// revoked since they were made): those are skipped and have no delivery result. <see cref="Records"/> must not change
+/// once the envelope is handed over: it is read by index from the stage's thread and, for a failure or a kept delivery
+/// result, from librdkafka's delivery thread, and each read of an index must give the same record.
 /// </summary>
 public sealed record ProducerEnvelope<TKey, TValue, TPassThrough>(IReadOnlyList<ProducerRecord<TKey, TValue>> Records, TPassThrough PassThrough)
 {

@@ -209,14 +209,15 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             var inFlight = InFlight.Of(report.RecordOpaque, out var index);
             try
             {
-                var record = inFlight.Envelope.Records[index];
+                // The record is read only when needed: an envelope may make it on each read (OutputRecordList).
                 if (report.Error != ErrorCode.NoError)
                 {
-                    inFlight.FailedTopic = record.Topic;
+                    inFlight.FailedTopic = inFlight.Envelope.Records[index].Topic;
                     inFlight.Error = _producer!.ErrorOf(report.Error);
                 }
                 else if (inFlight.Deliveries.Length > 0)
                 {
+                    var record = inFlight.Envelope.Records[index];
                     inFlight.Deliveries[index] = new DeliveryResult<TKey, TValue>
                     {
                         Topic = record.Topic,

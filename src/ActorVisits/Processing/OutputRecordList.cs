@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.InteropServices;
 using System.Text;
 using ActorVisits.Entities.Windows;
 using ActorVisits.Kafka.Messages;
@@ -16,6 +17,8 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
 {
     private readonly List<Run> _runs = [];
 
+    private int _lastRun;
+
     /// <summary>The key of every record, in order: the updates of one URL come together and share one array.</summary>
     private readonly List<byte[]> _keys = new(capacity);
 
@@ -25,7 +28,7 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
     {
         get
         {
-            var run = _runs[RunOf(index)];
+            ref readonly var run = ref CollectionsMarshal.AsSpan(_runs)[RunOf(index)];
             if (run.Updates is not { } updates)
                 return run.Single;
             var update = updates[index - run.Start];
@@ -80,15 +83,22 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
     {
         if ((uint)index >= (uint)_keys.Count)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"{_keys.Count} records");
-        var (low, high) = (0, _runs.Count - 1);
+        var runs = CollectionsMarshal.AsSpan(_runs);
+        // The producer flow asks for each index twice in a row (may it be produced, then the record): the last run found
+        // is tried first. Only a hint, checked before use, so that a read from another thread cannot mislead it.
+        var hint = _lastRun;
+        if (hint < runs.Length && runs[hint].Start <= index && index < runs[hint].End)
+            return hint;
+        var (low, high) = (0, runs.Length - 1);
         while (low < high)
         {
             var middle = (low + high) / 2;
-            if (_runs[middle].End <= index)
+            if (runs[middle].End <= index)
                 low = middle + 1;
             else
                 high = middle;
         }
+        _lastRun = low;
         return low;
     }
 

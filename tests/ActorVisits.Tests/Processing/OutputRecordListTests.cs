@@ -28,8 +28,11 @@ public sealed class OutputRecordListTests
         list.AddUpdates([.. tv, .. books], first);
         list.AddUpdates([], second);
         list.AddUpdates(tv[..1], second);
+        var headers = new Headers { { "actorvisits.error", [1] } };
+        var lateCopy = new ProducerRecord<byte[], OutputValue>("visits_late", [5], OutputValue.Of([6]), new Timestamp(1_000, TimestampType.CreateTime), headers);
+        list.Add(lateCopy, second);
 
-        Assert.Equal(1 + 6 + 1, list.Count);
+        Assert.Equal(1 + 6 + 1 + 1, list.Count);
         Assert.Equal(deadLetter, list[0]);
         Assert.Null(list.OwnerOf(0));
         for (var i = 0; i < 6; i++)
@@ -47,7 +50,14 @@ public sealed class OutputRecordListTests
         Assert.NotSame(list[3].Key, list[4].Key);
         Assert.Equal(OutputValue.Of(tv[0], 5, 9), list[7].Value);
         Assert.Same(second, list.OwnerOf(7));
+        Assert.Equal(lateCopy, list[8]);
+        Assert.Same(headers, list[8].Headers);
+        Assert.Equal(1_000, list[8].Timestamp.UnixTimestampMs);
+        Assert.Same(second, list.OwnerOf(8));
+        // Read out of order too (the delivery thread reads any index): each index gives its own record.
+        Assert.Equal(deadLetter, list[0]);
+        Assert.Equal(OutputValue.Of(books[2], 3, 7), list[6].Value);
         Assert.Equal(list.Count, list.Count());
-        Assert.Throws<ArgumentOutOfRangeException>(() => list[8]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => list[9]);
     }
 }
