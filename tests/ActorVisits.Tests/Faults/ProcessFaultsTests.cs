@@ -72,7 +72,13 @@ public sealed class ProcessFaultsTests(ITestOutputHelper output)
         ChildProcessor Node(int i) => faults.Track(ChildProcessor.StartClusterNode(faults.Run, ports[i], seedPort: ports[0], httpPort: ports[3 + i]));
         var producing = faults.ProduceAsync(perSecond: 400);
         var nodes = new[] { Node(0), Node(1), Node(2) };
-        await Eventually.HoldsAsync(() => nodes.All(n => n.Running) && faults.Run.Committed() >= 4_000, TimeSpan.FromSeconds(60), "the cluster is counting");
+        // Every node ready (an Up member, its partitions rebuilt) before one is killed: killed while another is still
+        // joining, a cluster of two Up members splits one against one, and the split-brain resolver keeps the side of
+        // the lowest address, which may be the dead one's.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.HoldsAsync(() => nodes.All(n => n.Running) && faults.Run.Committed() >= 4_000
+                                           && Enumerable.Range(0, 3).All(i => NodeQueries.Ready(http, $"http://127.0.0.1:{ports[3 + i]}")),
+            TimeSpan.FromSeconds(90), "the cluster is counting, every node ready");
 
         nodes[2].Signal("KILL");
         await Eventually.CompletesAsync(nodes[2].WaitForExitAsync(), TimeSpan.FromSeconds(10), "exit after SIGKILL");

@@ -71,6 +71,19 @@ public static class NodeQueries
         return true;
     }
 
+    /// <summary>True when the node at <paramref name="node"/> answers <c>/healthz/ready</c> with a 200 (on a cluster: it is an Up member); false otherwise or on no answer.</summary>
+    public static bool Ready(HttpClient http, string node)
+    {
+        try
+        {
+            return http.GetAsync($"{node}/healthz/ready").GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
     private static (HttpStatusCode Status, string Body) Ask(HttpClient http, string node, string url)
     {
         using var response = http.GetAsync($"{node}/urls?url={Uri.EscapeDataString(url)}").GetAwaiter().GetResult();
