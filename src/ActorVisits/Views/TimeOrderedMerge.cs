@@ -49,6 +49,9 @@ public sealed class TimeOrderedMerge<T>(TimeSpan maxHold, int maxHeld = 100_000)
         Passed(partition, timestampMs);
         _held.Enqueue(item, (timestampMs, _sequence++));
         _reads.Enqueue((now, timestampMs));
+        // Bounded as the held records are: past that many reads within the hold, the oldest is due at once.
+        if (_reads.Count > maxHeld)
+            _overdueThrough = Math.Max(_overdueThrough, _reads.Dequeue().Timestamp);
     }
 
     /// <summary>A record of <paramref name="partition"/> read and not handed on (not one to merge): the partition is read up to its timestamp all the same.</summary>

@@ -16,9 +16,6 @@ public sealed class WindowUpdateReader(TimeSpan? maxHold = null)
 
     private readonly TimeOrderedMerge<UpdateRead> _merge = new(maxHold ?? DefaultMaxHold);
 
-    /// <summary>Updates waiting for a slower partition.</summary>
-    public int Held => _merge.Held;
-
     /// <summary>Sets what the reader needs of its consumer's configuration.</summary>
     public static ConsumerConfig Configure(ConsumerConfig config)
     {
