@@ -31,8 +31,10 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
             ref readonly var run = ref CollectionsMarshal.AsSpan(_runs)[RunOf(index)];
             if (run.Updates is not { } updates)
                 return run.Single;
+            // An update run always has its owner: the assignment whose partition and generation the update carries.
+            var owner = run.Owner!;
             var update = updates[index - run.Start];
-            return new ProducerRecord<byte[], OutputValue>(update.Window.Topic, _keys[index], OutputValue.Of(update, run.InputPartition, run.Generation),
+            return new ProducerRecord<byte[], OutputValue>(update.Window.Topic, _keys[index], OutputValue.Of(update, owner.Partition.Partition.Value, owner.Generation),
                 new Timestamp(update.WindowEnd));
         }
     }
@@ -44,7 +46,7 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
     {
         var start = _keys.Count;
         _keys.Add(record.Key);
-        _runs.Add(new Run(start, _keys.Count, owner, null, record, -1, -1));
+        _runs.Add(new Run(start, _keys.Count, owner, null, record));
     }
 
     /// <summary>
@@ -68,7 +70,7 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
             }
             _keys.Add(key);
         }
-        _runs.Add(new Run(start, _keys.Count, owner, updates, default, owner.Partition.Partition.Value, owner.Generation));
+        _runs.Add(new Run(start, _keys.Count, owner, updates, default));
     }
 
     public IEnumerator<ProducerRecord<byte[], OutputValue>> GetEnumerator()
@@ -103,6 +105,5 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
     }
 
     /// <summary>Records <c>Start..End-1</c>: the updates of one answer, or one record of its own.</summary>
-    private readonly record struct Run(int Start, int End, PartitionHandle? Owner, IReadOnlyList<WindowUpdate>? Updates,
-        ProducerRecord<byte[], OutputValue> Single, int InputPartition, int Generation);
+    private readonly record struct Run(int Start, int End, PartitionHandle? Owner, IReadOnlyList<WindowUpdate>? Updates, ProducerRecord<byte[], OutputValue> Single);
 }
