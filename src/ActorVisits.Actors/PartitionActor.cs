@@ -175,9 +175,6 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void Count(IReadOnlyList<VisitAt> visits, IActorRef replyTo, bool quiet)
     {
         var request = Begin(replyTo, quiet);
-        // Usually one update per window per visit: gathered without growing the list.
-        if (!quiet)
-            request.Updates.EnsureCapacity(visits.Count * _windows.Count);
         for (var index = 0; index < visits.Count; index++)
         {
             // A visit whose handling throws (a bug) is reported as that visit's failure; the others are still counted.
@@ -242,7 +239,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         if (!_inFlight.TryGetValue(changed.Request, out var request))
             return;
         _fenced |= changed.Fenced;
-        request.Updates.AddRange(changed.Updates);
+        request.Updates.Add(changed.Updates);
         if (changed.Failed.Count > 0)
             request.Failed.AddRange(changed.Failed);
         // Passivate only when nothing was sent to this URL actor after the message it answered.
@@ -362,6 +359,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
             url.LastRequest = request.Id;
         }
         request.Pending = request.Touched.Count;
+        // One array of updates per URL actor answering: gathered without growing the list.
+        if (!request.Quiet)
+            request.Updates.EnsureCapacity(request.Pending);
         request.Touched.Clear();
         if (request.Pending == 0)
             Complete(request);
@@ -426,7 +426,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
 
         public int Duplicates { get; set; }
 
-        public List<WindowUpdate> Updates { get; } = [];
+        public WindowUpdateList Updates { get; } = new();
     }
 
     /// <summary>A URL's actor, and the clock second it was last told (so one advance tells it once).</summary>

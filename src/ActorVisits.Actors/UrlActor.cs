@@ -18,6 +18,11 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
     private UrlWindows? _counts;
     private IActorRef? _owner;
 
+    // Where an answer's updates are gathered before they are copied into an array of their exact size: one per thread,
+    // as an actor handles its message on one thread without yielding, and a URL actor keeps no list of its own.
+    [ThreadStatic]
+    private static List<WindowUpdate>? _gathering;
+
     /// <summary>
     /// Needs <see cref="CompactMailbox.Definition"/> in the actor system's configuration. Every visit of
     /// <paramref name="failVisitsOfUrl"/> throws, as a bug would (a rehearsal of the error policy); null: none.
@@ -57,7 +62,8 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
             _counts = null;
         }
         _counts ??= new UrlWindows(windows, apply.Steps[0].Now);
-        var updates = new List<WindowUpdate>(apply.Quiet ? 0 : windows.Count * apply.Steps.Count);
+        var updates = _gathering ??= [];
+        updates.Clear();
         List<VisitFailure>? failed = null;
         // By index: a foreach over the IReadOnlyList would box its enumerator, once per message.
         for (var i = 0; i < apply.Steps.Count; i++)
@@ -81,7 +87,7 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
                 (failed ??= []).Add(VisitFailure.Of(step.Visit, e));
             }
         }
-        Sender.Tell(new UrlChanged(apply.Url, updates, _counts.IsEmpty, apply.Request) { Failed = failed ?? [] });
+        Sender.Tell(new UrlChanged(apply.Url, updates.Count == 0 ? [] : updates.ToArray(), _counts.IsEmpty, apply.Request) { Failed = failed ?? [] });
     }
 
     private UrlCounts Counts(string url)

@@ -53,9 +53,9 @@ public static class WindowsProtocol
     /// the visits whose handling threw (<paramref name="Failed"/>: not counted, or not fully), and how many were copies of
     /// repartitioned visits counted already. Visits are named by their index in the request.
     /// </summary>
-    public sealed record Updated(IReadOnlyList<WindowUpdate> Updates, IReadOnlyList<LateVisit> Late, IReadOnlyList<VisitFailure> Failed, int Duplicates = 0)
+    public sealed record Updated(WindowUpdateList Updates, IReadOnlyList<LateVisit> Late, IReadOnlyList<VisitFailure> Failed, int Duplicates = 0)
     {
-        public static Updated Nothing { get; } = new([], [], []);
+        public static Updated Nothing { get; } = new(new WindowUpdateList(), [], []);
     }
 
     /// <summary>Visit <paramref name="Visit"/> of a request was late: its second left the longest window of stream second <paramref name="StreamSecond"/>.</summary>
@@ -80,10 +80,11 @@ public static class WindowsProtocol
     internal sealed record ApplySteps(string Url, IReadOnlyList<WindowStep> Steps, long Request, bool Quiet);
 
     /// <summary>
-    /// A URL actor's answer to the partition actor's <paramref name="Request"/>; <paramref name="Empty"/> when all its
+    /// A URL actor's answer to the partition actor's <paramref name="Request"/>: its updates, in the order of its changes
+    /// (the array goes into the request's <see cref="WindowUpdateList"/> as it is); <paramref name="Empty"/> when all its
     /// windows are zero (it may be passivated).
     /// </summary>
-    internal sealed record UrlChanged(string Url, IReadOnlyList<WindowUpdate> Updates, bool Empty, long Request)
+    internal sealed record UrlChanged(string Url, WindowUpdate[] Updates, bool Empty, long Request)
     {
         /// <summary>Steps that threw, named by the visit of the request they were staged for.</summary>
         public IReadOnlyList<VisitFailure> Failed { get; init; } = [];

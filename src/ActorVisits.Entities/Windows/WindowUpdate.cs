@@ -4,9 +4,10 @@ namespace ActorVisits.Entities.Windows;
 /// A URL's count in one window at clock second <see cref="Now"/>: the window covers the whole UTC seconds
 /// <c>Now-N+1 .. Now</c>, so it starts at <c>Now-N+1</c> and ends (exclusive) at <c>Now+1</c>. <see cref="InputOffset"/>
 /// is the offset of the visit that caused it (for the wall clock moving an idle partition, the last offset counted
-/// there); -1 when unknown.
+/// there); -1 when unknown. A struct: a visit causes three of them, held in the arrays its URL actor answers with
+/// (<see cref="WindowUpdateList"/>), not one object each.
 /// </summary>
-public sealed record WindowUpdate(string Url, WindowSpec Window, int Count, long Now, long InputOffset = -1)
+public readonly record struct WindowUpdate(string Url, WindowSpec Window, int Count, long Now, long InputOffset = -1)
 {
     public DateTimeOffset WindowStart => DateTimeOffset.FromUnixTimeSeconds(Now - Window.Seconds + 1);
 

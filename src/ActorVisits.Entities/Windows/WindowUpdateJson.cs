@@ -16,14 +16,14 @@ public static class WindowUpdateJson
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _perThread;
 
     /// <summary>The update as produced for input partition <paramref name="inputPartition"/> owned in group generation <paramref name="generation"/>.</summary>
-    public static byte[] Serialize(WindowUpdate update, int inputPartition = -1, int generation = -1) =>
-        Write(update, inputPartition, generation).ToArray();
+    public static byte[] Serialize(in WindowUpdate update, int inputPartition = -1, int generation = -1) =>
+        Write(in update, inputPartition, generation).ToArray();
 
     /// <summary>
     /// <see cref="Serialize"/> into this thread's buffer, without allocating: the bytes are valid until the thread's
     /// next call.
     /// </summary>
-    public static ReadOnlySpan<byte> Write(WindowUpdate update, int inputPartition = -1, int generation = -1)
+    public static ReadOnlySpan<byte> Write(in WindowUpdate update, int inputPartition = -1, int generation = -1)
     {
         var (buffer, writer) = ReusedJsonWriter.Start(ref _perThread);
         writer.WriteStartObject();

@@ -10,19 +10,22 @@ namespace ActorVisits.Processing;
 /// <summary>
 /// The records one batch produces, as the producer flow reads them by index, each with the partition assignment it
 /// belongs to (null: none): runs of window updates, each made into its record only when read (a struct, so no object
-/// per record: the updates and their keys are all that is kept), and single records (dead letters, late copies).
+/// per record: the URL actors' arrays of updates and one key per array are all that is kept), and single records
+/// (dead letters, late copies).
 /// Built by the stage's thread, then only read, by the producer flow and its delivery reports' thread.
 /// </summary>
-internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRecord<byte[], OutputValue>>
+internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], OutputValue>>
 {
     private readonly List<Run> _runs = [];
 
+    private readonly List<ProducerRecord<byte[], OutputValue>> _singles = [];
+
     private int _lastRun;
 
-    /// <summary>The key of every record, in order: the updates of one URL come together and share one array.</summary>
-    private readonly List<byte[]> _keys = new(capacity);
+    /// <param name="urls">How many runs of updates to make room for (one per URL of each answer).</param>
+    public OutputRecordList(int urls) => _runs.EnsureCapacity(urls);
 
-    public int Count => _keys.Count;
+    public int Count { get; private set; }
 
     public ProducerRecord<byte[], OutputValue> this[int index]
     {
@@ -30,11 +33,11 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
         {
             ref readonly var run = ref CollectionsMarshal.AsSpan(_runs)[RunOf(index)];
             if (run.Updates is not { } updates)
-                return run.Single;
+                return _singles[run.Single];
             // An update run always has its owner: the assignment whose partition and generation the update carries.
             var owner = run.Owner!;
-            var update = updates[index - run.Start];
-            return new ProducerRecord<byte[], OutputValue>(update.Window.Topic, _keys[index], OutputValue.Of(update, owner.Partition.Partition.Value, owner.Generation),
+            ref readonly var update = ref updates[index - run.Start];
+            return new ProducerRecord<byte[], OutputValue>(update.Window.Topic, run.Key, OutputValue.Of(update, owner.Partition.Partition.Value, owner.Generation),
                 new Timestamp(update.WindowEnd));
         }
     }
@@ -44,33 +47,26 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
 
     public void Add(ProducerRecord<byte[], OutputValue> record, PartitionHandle? owner)
     {
-        var start = _keys.Count;
-        _keys.Add(record.Key);
-        _runs.Add(new Run(start, _keys.Count, owner, null, record));
+        _singles.Add(record);
+        _runs.Add(new Run(Count, Count + 1, owner, null, record.Key, _singles.Count - 1));
+        Count++;
     }
 
     /// <summary>
     /// To each window's topic, keyed by URL (so a URL's updates share one partition), timestamped at the window's end,
     /// each carrying its version (docs/windows.md, Output): the input partition and the group generation it was owned
     /// in, and the offset that caused it. The value is written when produced (<see cref="OutputValueSerializer"/>).
+    /// Each URL's array of updates is one run, kept as it is, with the URL's key.
     /// </summary>
-    public void AddUpdates(IReadOnlyList<WindowUpdate> updates, PartitionHandle owner)
+    public void AddUpdates(WindowUpdateList updates, PartitionHandle owner)
     {
-        if (updates.Count == 0)
-            return;
-        var start = _keys.Count;
-        string? url = null;
-        byte[] key = [];
-        for (var i = 0; i < updates.Count; i++)
+        var byUrl = updates.ByUrl;
+        for (var i = 0; i < byUrl.Count; i++)
         {
-            if (!ReferenceEquals(updates[i].Url, url))
-            {
-                url = updates[i].Url;
-                key = Encoding.UTF8.GetBytes(url);
-            }
-            _keys.Add(key);
+            var ofUrl = byUrl[i];
+            _runs.Add(new Run(Count, Count + ofUrl.Length, owner, ofUrl, Encoding.UTF8.GetBytes(ofUrl[0].Url), -1));
+            Count += ofUrl.Length;
         }
-        _runs.Add(new Run(start, _keys.Count, owner, updates, default));
     }
 
     public IEnumerator<ProducerRecord<byte[], OutputValue>> GetEnumerator()
@@ -83,8 +79,8 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
 
     private int RunOf(int index)
     {
-        if ((uint)index >= (uint)_keys.Count)
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"{_keys.Count} records");
+        if ((uint)index >= (uint)Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"{Count} records");
         var runs = CollectionsMarshal.AsSpan(_runs);
         // The producer flow asks for each index twice in a row (may it be produced, then the record): the last run found
         // is tried first. Only a hint, checked before use, so that a read from another thread cannot mislead it.
@@ -104,6 +100,9 @@ internal sealed class OutputRecordList(int capacity) : IReadOnlyList<ProducerRec
         return low;
     }
 
-    /// <summary>Records <c>Start..End-1</c>: the updates of one answer, or one record of its own.</summary>
-    private readonly record struct Run(int Start, int End, PartitionHandle? Owner, IReadOnlyList<WindowUpdate>? Updates, ProducerRecord<byte[], OutputValue> Single);
+    /// <summary>
+    /// Records <c>Start..End-1</c>: the updates of one URL in one answer, with the URL's key, or one record of its own
+    /// (<see cref="Single"/>, its index among them).
+    /// </summary>
+    private readonly record struct Run(int Start, int End, PartitionHandle? Owner, WindowUpdate[]? Updates, byte[] Key, int Single);
 }

@@ -348,8 +348,8 @@ public sealed class VisitProcessor
     /// </summary>
     private sealed class Outputs(VisitProcessor processor, Handled handled)
     {
-        // Sized for one update per window per visit, the usual case: the list rarely grows.
-        private readonly OutputRecordList _records = new(handled.Records.Count * processor._settings.Windows.Count);
+        // Sized for one run of updates per visit (one per URL of each answer, so at most that for visits' updates).
+        private readonly OutputRecordList _records = new(handled.Records.Count);
 
         public Handled Handled { get; } = handled;
 
@@ -365,7 +365,7 @@ public sealed class VisitProcessor
             var producedThrough = owner.ProducedThrough;
             if (skipProducedAlready && AnyAtOrBefore(updates, producedThrough))
             {
-                updates = updates.Where(u => u.InputOffset > producedThrough).ToList();
+                updates = updates.Where(u => u.InputOffset > producedThrough);
                 processor.Metrics.AddNotProducedAgain(updated.Updates.Count - updates.Count);
             }
             processor.Metrics.AddUpdates(updates.Count);
@@ -373,12 +373,16 @@ public sealed class VisitProcessor
         }
 
         // A loop, not Any with a closure: this runs for every answer.
-        private static bool AnyAtOrBefore(IReadOnlyList<WindowUpdate> updates, long offset)
+        private static bool AnyAtOrBefore(WindowUpdateList updates, long offset)
         {
-            for (var i = 0; i < updates.Count; i++)
+            var byUrl = updates.ByUrl;
+            for (var i = 0; i < byUrl.Count; i++)
             {
-                if (updates[i].InputOffset <= offset)
-                    return true;
+                foreach (ref readonly var update in byUrl[i].AsSpan())
+                {
+                    if (update.InputOffset <= offset)
+                        return true;
+                }
             }
             return false;
         }

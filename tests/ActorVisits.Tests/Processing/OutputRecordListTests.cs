@@ -23,11 +23,19 @@ public sealed class OutputRecordListTests
         WindowUpdate[] books = [.. windows.Windows.Select((w, i) => new WindowUpdate("/store/books", w, 20 + i, Now + 1, InputOffset: 41))];
         var deadLetter = new ProducerRecord<byte[], OutputValue>("visits_dlq", [1, 2], OutputValue.Of([3, 4]));
 
-        var list = new OutputRecordList(capacity: 4);
+        WindowUpdateList Answer(params WindowUpdate[][] byUrl)
+        {
+            var answer = new WindowUpdateList();
+            foreach (var updates in byUrl)
+                answer.Add(updates);
+            return answer;
+        }
+
+        var list = new OutputRecordList(urls: 2);
         list.Add(deadLetter, owner: null);
-        list.AddUpdates([.. tv, .. books], first);
-        list.AddUpdates([], second);
-        list.AddUpdates(tv[..1], second);
+        list.AddUpdates(Answer(tv, books), first);
+        list.AddUpdates(Answer(), second);
+        list.AddUpdates(Answer(tv[..1], []), second);
         var headers = new Headers { { "actorvisits.error", [1] } };
         var lateCopy = new ProducerRecord<byte[], OutputValue>("visits_late", [5], OutputValue.Of([6]), new Timestamp(1_000, TimestampType.CreateTime), headers);
         list.Add(lateCopy, second);
