@@ -35,7 +35,8 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
         switch (message)
         {
             case ApplySteps apply when !Sender.Path.Address.HasLocalScope:
-                Sender.Tell(new UrlChanged(apply.Url, [], false, apply.Request) { Fenced = true });
+                // The cast: `failed ?? []` alone would make an empty List, one per answer.
+        Sender.Tell(new UrlChanged(apply.Url, [], false, apply.Request) { Fenced = true });
                 break;
             case ApplySteps apply:
                 Apply(apply);
@@ -87,7 +88,11 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
                 (failed ??= []).Add(VisitFailure.Of(step.Visit, e));
             }
         }
-        Sender.Tell(new UrlChanged(apply.Url, updates.Count == 0 ? [] : updates.ToArray(), _counts.IsEmpty, apply.Request) { Failed = failed ?? [] });
+        Sender.Tell(new UrlChanged(apply.Url, updates.Count == 0 ? [] : updates.ToArray(), _counts.IsEmpty, apply.Request)
+        {
+            // The cast: `failed ?? []` alone would make an empty List, one per answer.
+            Failed = (IReadOnlyList<VisitFailure>?)failed ?? [],
+        });
     }
 
     private UrlCounts Counts(string url)

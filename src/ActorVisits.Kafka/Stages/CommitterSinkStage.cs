@@ -57,8 +57,9 @@ internal sealed class CommitterSinkStage(CommitterSettings settings) : GraphStag
             var key = (offset.Committer, offset.TopicPartition);
             if (!_batch.TryGetValue(key, out var known) || known.Offset.Value < offset.Offset.Value || known.AssignmentEpoch != offset.AssignmentEpoch)
                 _batch[key] = offset;
-            if (++_batchCount == 1)
+            if (_batchCount == 0)
                 ScheduleOnce(FlushTimer, _settings.MaxInterval);
+            _batchCount += Math.Max(1, offset.Records);
             if (_batchCount >= _settings.MaxBatch)
                 Commit();
             PullIfAllowed();

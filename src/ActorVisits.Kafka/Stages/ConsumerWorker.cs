@@ -119,11 +119,10 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             // The consumer thread holds its polls while the buffer is full: room for one more wakes it.
             if (Interlocked.Decrement(ref _buffered) == _settings.MaxBufferedRecords - 1)
                 _wake.Set();
-            var offset = message.CommittableOffset;
             // A partition being revoked hands out nothing more: its next owner reads the rest.
-            if (IsCurrent(offset.TopicPartition, offset.AssignmentEpoch) && !_revoking.ContainsKey(offset.TopicPartition))
+            if (IsCurrent(message.TopicPartition, message.AssignmentEpoch) && !_revoking.ContainsKey(message.TopicPartition))
             {
-                Volatile.Write(ref _handedOut.GetOrAdd(offset.TopicPartition, _ => new StrongBox<long>(-1)).Value, offset.Offset.Value);
+                Volatile.Write(ref _handedOut.GetOrAdd(message.TopicPartition, _ => new StrongBox<long>(-1)).Value, message.Record.Offset.Value);
                 return true;
             }
         }
@@ -337,7 +336,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         next = record.Offset.Value + 1;
         _enqueued++;
-        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, new CommittableOffset(partition, record.Offset, assigned.Epoch, this)));
+        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, partition, assigned.Epoch, this));
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)

@@ -208,8 +208,8 @@ public sealed class VisitProcessor
             var record = message.Record;
             // Revoked since it was read: the partition's new owner reads it again; counting it here would only produce
             // updates from a state that is no longer this process's.
-            var topicPartition = message.CommittableOffset.TopicPartition;
-            if (!Control.IsAssigned(topicPartition, message.CommittableOffset.AssignmentEpoch))
+            var topicPartition = message.TopicPartition;
+            if (!Control.IsAssigned(topicPartition, message.AssignmentEpoch))
             {
                 outputs.Handled.NotProduced(topicPartition);
                 continue;
@@ -217,7 +217,7 @@ public sealed class VisitProcessor
             PartitionHandle? partition = null;
             try
             {
-                partition = _partitions.For(topicPartition, message.CommittableOffset.AssignmentEpoch, record.Offset.Value, readAt);
+                partition = _partitions.For(topicPartition, message.AssignmentEpoch, record.Offset.Value, readAt);
                 partition.Read(record.Offset.Value, readAt);
                 if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, _urls, out var url, out var timestamp, out var rejection))
                 {
@@ -410,26 +410,40 @@ public sealed class VisitProcessor
     /// <summary>
     /// Every output of <paramref name="handled"/>'s records is acknowledged: their offsets may be committed, and each
     /// partition whose outputs were all produced remembers how far they are in the topics (<see cref="PartitionHandle.ProducedAlready"/>).
+    /// The committer gets the last offset of each run of one partition's records, counted as the run's records:
+    /// committing it commits them all, and the records between make no offset of their own.
     /// </summary>
-    private IEnumerable<CommittableOffset> Acknowledged(Handled handled)
+    private List<CommittableOffset> Acknowledged(Handled handled)
     {
         var now = _clock.GetUtcNow();
-        CommittableOffset? last = null;
+        var offsets = new List<CommittableOffset>(1);
+        CommittableMessage<byte[], byte[]>? last = null;
+        var run = 0;
         foreach (var (message, readAt) in handled.Records)
         {
             var timestamp = message.Record.Message.Timestamp;
             if (timestamp.Type != TimestampType.NotAvailable)
                 Metrics.RecordLatency(now - timestamp.UtcDateTime, now - readAt);
-            var offset = message.CommittableOffset;
             // Records of one partition come in offset order: each run of a partition's records ends with its highest.
-            if (last is not null && last.TopicPartition != offset.TopicPartition)
-                RememberProduced(last, handled);
-            last = offset;
+            if (last is not null && (last.TopicPartition != message.TopicPartition || last.AssignmentEpoch != message.AssignmentEpoch))
+            {
+                offsets.Add(EndOfRun(last, run, handled));
+                run = 0;
+            }
+            last = message;
+            run++;
         }
         if (last is not null)
-            RememberProduced(last, handled);
+            offsets.Add(EndOfRun(last, run, handled));
         Metrics.AddDone(handled.Records.Count);
-        return handled.Records.Select(r => r.Message.CommittableOffset);
+        return offsets;
+    }
+
+    private CommittableOffset EndOfRun(CommittableMessage<byte[], byte[]> last, int records, Handled handled)
+    {
+        var offset = last.CommittableOffsetFor(records);
+        RememberProduced(offset, handled);
+        return offset;
     }
 
     private void RememberProduced(CommittableOffset offset, Handled handled)
