@@ -35,8 +35,7 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
         switch (message)
         {
             case ApplySteps apply when !Sender.Path.Address.HasLocalScope:
-                // The cast: `failed ?? []` alone would make an empty List, one per answer.
-        Sender.Tell(new UrlChanged(apply.Url, [], false, apply.Request) { Fenced = true });
+                Sender.Tell(new UrlChanged(apply.Url, [], false, apply.Request) { Fenced = true });
                 break;
             case ApplySteps apply:
                 Apply(apply);

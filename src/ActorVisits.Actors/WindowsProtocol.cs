@@ -55,7 +55,7 @@ public static class WindowsProtocol
     /// </summary>
     public sealed record Updated(WindowUpdateList Updates, IReadOnlyList<LateVisit> Late, IReadOnlyList<VisitFailure> Failed, int Duplicates = 0)
     {
-        public static Updated Nothing { get; } = new(new WindowUpdateList(), [], []);
+        public static Updated Nothing { get; } = new(WindowUpdateList.Empty, [], []);
     }
 
     /// <summary>Visit <paramref name="Visit"/> of a request was late: its second left the longest window of stream second <paramref name="StreamSecond"/>.</summary>

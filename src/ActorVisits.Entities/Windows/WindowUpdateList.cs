@@ -4,12 +4,24 @@ namespace ActorVisits.Entities.Windows;
 
 /// <summary>
 /// The updates of one answer, kept as the arrays they came in: each array holds the updates of one URL, in the order
-/// of its changes (one URL actor's answer). No array of the whole answer is made, so a large answer (a tick that
-/// moves thousands of URLs) stays in small arrays, off the large-object heap. Built by one actor, then only read.
+/// of its changes (one URL actor's answer). No array of the whole answer is made: a large answer (a tick that moves
+/// thousands of URLs) is many small arrays (one URL's array reaches the large-object heap only past about 2,000 updates,
+/// some 700 visits of one URL in one request: above the default max-batch of 500). Built by one actor, then only read.
 /// </summary>
 public sealed class WindowUpdateList : IReadOnlyList<WindowUpdate>
 {
     private readonly List<WindowUpdate[]> _byUrl = [];
+
+    private readonly bool _readOnly;
+
+    public WindowUpdateList()
+    {
+    }
+
+    private WindowUpdateList(bool readOnly) => _readOnly = readOnly;
+
+    /// <summary>No updates, shared by every empty answer: adding to it throws.</summary>
+    public static WindowUpdateList Empty { get; } = new(readOnly: true);
 
     /// <summary>Every update, in all the arrays.</summary>
     public int Count { get; private set; }
@@ -37,6 +49,8 @@ public sealed class WindowUpdateList : IReadOnlyList<WindowUpdate>
     /// <summary>Adds one URL's updates (all of the same URL), unless there are none.</summary>
     public void Add(WindowUpdate[] updatesOfOneUrl)
     {
+        if (_readOnly)
+            throw new InvalidOperationException("WindowUpdateList.Empty is shared by every empty answer and cannot change.");
         if (updatesOfOneUrl.Length == 0)
             return;
         _byUrl.Add(updatesOfOneUrl);

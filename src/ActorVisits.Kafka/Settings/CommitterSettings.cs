@@ -1,8 +1,9 @@
 namespace ActorVisits.Kafka.Settings;
 
 /// <summary>
-/// When a committer sink commits: after <see cref="MaxBatch"/> offsets or <see cref="MaxInterval"/>, whichever comes
-/// first. A batch of 1 commits after every message; larger batches trade a longer replayed tail for fewer commits.
+/// When a committer sink commits: after <see cref="MaxBatch"/> processed records (each offset counting as its
+/// <see cref="Messages.CommittableOffset.Records"/>) or <see cref="MaxInterval"/>, whichever comes first. A batch of 1
+/// commits after every message; larger batches trade a longer replayed tail for fewer commits.
 /// </summary>
 public sealed record CommitterSettings
 {

@@ -34,10 +34,10 @@ internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], Ou
             ref readonly var run = ref CollectionsMarshal.AsSpan(_runs)[RunOf(index)];
             if (run.Updates is not { } updates)
                 return _singles[run.Single];
-            // An update run always has its owner: the assignment whose partition and generation the update carries.
+            // An update run always has its key, and its owner: the assignment whose partition and generation the update carries.
             var owner = run.Owner!;
             ref readonly var update = ref updates[index - run.Start];
-            return new ProducerRecord<byte[], OutputValue>(update.Window.Topic, run.Key, OutputValue.Of(update, owner.Partition.Partition.Value, owner.Generation),
+            return new ProducerRecord<byte[], OutputValue>(update.Window.Topic, run.Key!, OutputValue.Of(update, owner.Partition.Partition.Value, owner.Generation),
                 new Timestamp(update.WindowEnd));
         }
     }
@@ -48,7 +48,7 @@ internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], Ou
     public void Add(ProducerRecord<byte[], OutputValue> record, PartitionHandle? owner)
     {
         _singles.Add(record);
-        _runs.Add(new Run(Count, Count + 1, owner, null, record.Key, _singles.Count - 1));
+        _runs.Add(new Run(Count, _singles.Count - 1, owner, null, null));
         Count++;
     }
 
@@ -64,7 +64,7 @@ internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], Ou
         for (var i = 0; i < byUrl.Count; i++)
         {
             var ofUrl = byUrl[i];
-            _runs.Add(new Run(Count, Count + ofUrl.Length, owner, ofUrl, Encoding.UTF8.GetBytes(ofUrl[0].Url), -1));
+            _runs.Add(new Run(Count, -1, owner, ofUrl, Encoding.UTF8.GetBytes(ofUrl[0].Url)));
             Count += ofUrl.Length;
         }
     }
@@ -87,22 +87,26 @@ internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], Ou
         var hint = _lastRun;
         if (hint < runs.Length && runs[hint].Start <= index && index < runs[hint].End)
             return hint;
+        // The last run starting at or before the index: runs are added in order and none is empty.
         var (low, high) = (0, runs.Length - 1);
         while (low < high)
         {
-            var middle = (low + high) / 2;
-            if (runs[middle].End <= index)
-                low = middle + 1;
+            var middle = (low + high + 1) / 2;
+            if (runs[middle].Start <= index)
+                low = middle;
             else
-                high = middle;
+                high = middle - 1;
         }
         _lastRun = low;
         return low;
     }
 
     /// <summary>
-    /// Records <c>Start..End-1</c>: the updates of one URL in one answer, with the URL's key, or one record of its own
-    /// (<see cref="Single"/>, its index among them).
+    /// Records from <c>Start</c>: the updates of one URL in one answer, with the URL's key, or one record of its own
+    /// (<see cref="Single"/>, its index among them). 32 bytes: a tick moving thousands of URLs makes as many runs.
     /// </summary>
-    private readonly record struct Run(int Start, int End, PartitionHandle? Owner, WindowUpdate[]? Updates, byte[] Key, int Single);
+    private readonly record struct Run(int Start, int Single, PartitionHandle? Owner, WindowUpdate[]? Updates, byte[]? Key)
+    {
+        public int End => Start + (Updates?.Length ?? 1);
+    }
 }

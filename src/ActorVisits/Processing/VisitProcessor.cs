@@ -348,7 +348,7 @@ public sealed class VisitProcessor
     /// </summary>
     private sealed class Outputs(VisitProcessor processor, Handled handled)
     {
-        // Sized for one run of updates per visit (one per URL of each answer, so at most that for visits' updates).
+        // One run per URL of each answer: about one per visit under a Zipf load (hot URLs share one, a clock move adds some).
         private readonly OutputRecordList _records = new(handled.Records.Count);
 
         public Handled Handled { get; } = handled;
@@ -410,40 +410,23 @@ public sealed class VisitProcessor
     /// <summary>
     /// Every output of <paramref name="handled"/>'s records is acknowledged: their offsets may be committed, and each
     /// partition whose outputs were all produced remembers how far they are in the topics (<see cref="PartitionHandle.ProducedAlready"/>).
-    /// The committer gets the last offset of each run of one partition's records, counted as the run's records:
-    /// committing it commits them all, and the records between make no offset of their own.
+    /// The committer gets the last offset of each run of one partition's records, counted as the run's records
+    /// (<see cref="CommittableRuns"/>): committing it commits them all.
     /// </summary>
     private List<CommittableOffset> Acknowledged(Handled handled)
     {
         var now = _clock.GetUtcNow();
-        var offsets = new List<CommittableOffset>(1);
-        CommittableMessage<byte[], byte[]>? last = null;
-        var run = 0;
         foreach (var (message, readAt) in handled.Records)
         {
             var timestamp = message.Record.Message.Timestamp;
             if (timestamp.Type != TimestampType.NotAvailable)
                 Metrics.RecordLatency(now - timestamp.UtcDateTime, now - readAt);
-            // Records of one partition come in offset order: each run of a partition's records ends with its highest.
-            if (last is not null && (last.TopicPartition != message.TopicPartition || last.AssignmentEpoch != message.AssignmentEpoch))
-            {
-                offsets.Add(EndOfRun(last, run, handled));
-                run = 0;
-            }
-            last = message;
-            run++;
         }
-        if (last is not null)
-            offsets.Add(EndOfRun(last, run, handled));
+        var offsets = CommittableRuns.Offsets(handled.Records, static r => r.Message);
+        foreach (var offset in offsets)
+            RememberProduced(offset, handled);
         Metrics.AddDone(handled.Records.Count);
         return offsets;
-    }
-
-    private CommittableOffset EndOfRun(CommittableMessage<byte[], byte[]> last, int records, Handled handled)
-    {
-        var offset = last.CommittableOffsetFor(records);
-        RememberProduced(offset, handled);
-        return offset;
     }
 
     private void RememberProduced(CommittableOffset offset, Handled handled)

@@ -49,5 +49,8 @@ public sealed class WindowUpdateListProperties
         Assert.Equal("/a", list[0].Url);
         Assert.Throws<ArgumentOutOfRangeException>(() => list[1]);
         Assert.Throws<ArgumentOutOfRangeException>(() => list[-1]);
+        // The empty list every empty answer shares stays empty.
+        Assert.Throws<InvalidOperationException>(() => WindowUpdateList.Empty.Add([new WindowUpdate("/a", WindowSet.Default[0], 1, Now)]));
+        Assert.Empty(WindowUpdateList.Empty);
     }
 }

@@ -26,7 +26,7 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
         var visits = Visits(count: 8_000, seed: 51);
         var producing = Task.Run(() => ProduceUnkeyed(run.Settings.InputTopic, visits, perSecond: 1_500));
 
-        // Commits every 2,000 offsets only: killed between two commits, the child leaves re-keyed visits whose input
+        // Commits every 2,000 records only: killed between two commits, the child leaves re-keyed visits whose input
         // offsets are not committed, which its successor re-keys again.
         using (var first = Start(run, repartition, "actorvisits.kafka.committer { max-batch = 2000, max-interval = 60s }"))
         {
