@@ -87,7 +87,8 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
                 (failed ??= []).Add(VisitFailure.Of(step.Visit, e));
             }
         }
-        Sender.Tell(new UrlChanged(apply.Url, updates.Count == 0 ? [] : updates.ToArray(), _counts.IsEmpty, apply.Request)
+        // ToArray of an empty list is the shared empty array: an answer without updates allocates none.
+        Sender.Tell(new UrlChanged(apply.Url, updates.ToArray(), _counts.IsEmpty, apply.Request)
         {
             // The cast: `failed ?? []` alone would make an empty List, one per answer.
             Failed = (IReadOnlyList<VisitFailure>?)failed ?? [],
