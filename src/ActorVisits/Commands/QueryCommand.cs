@@ -21,9 +21,11 @@ internal static class QueryCommand
             Description = "HTTP address of any processor node (its --http-port).",
             DefaultValueFactory = _ => "http://127.0.0.1:8080",
         };
+        // A node answers 503 ("ask again") within 10 s when the URL's shard is slow; the default waits a little longer.
+        var timeout = Durations.Option("--timeout", "Longest wait for the node's answer (default 15s).");
         var command = new Command("query", "Show one URL's live visit counts in every window, from a running `process` node; on a cluster any node answers for any URL.")
         {
-            url, node,
+            url, node, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,7 +35,7 @@ internal static class QueryCommand
                 Console.Error.WriteLine($"--node must be an http:// address such as http://127.0.0.1:8080 (got '{parse.GetValue(node)}').");
                 return 2;
             }
-            using var http = new HttpClient { BaseAddress = nodeAddress, Timeout = TimeSpan.FromSeconds(15) };
+            using var http = new HttpClient { BaseAddress = nodeAddress, Timeout = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(15) };
             HttpResponseMessage response;
             try
             {
@@ -42,6 +44,11 @@ internal static class QueryCommand
             catch (HttpRequestException e)
             {
                 Console.Error.WriteLine($"No processor answers at {nodeAddress}: {e.Message}");
+                return 1;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"No answer from {nodeAddress} within --timeout ({http.Timeout.TotalSeconds:0.###} s).");
                 return 1;
             }
             using (response)
