@@ -32,7 +32,7 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
             // Nodes join (and the group rebalances) while the visits arrive.
             var partitionOf = await Task.Run(() => input.Produce(kafka.Client, run.Settings.InputTopic, perSecond: 2_000));
             await Eventually.HoldsAsync(() => nodes.All(n => !n.HasExited) && run.Lag() == 0 && CountingLag(run, repartition) == 0,
-                TimeSpan.FromSeconds(60), "the cluster processed every visit");
+                TimeSpan.FromSeconds(120), "the cluster processed every visit");
             FinalCounts.AssertEqualRecount(kafka, run, input, partitionOf);
             var expected = NodeQueries.LastOutputs(run);
             var urls = partitionOf.Keys.Order(StringComparer.Ordinal).ToList();
@@ -55,7 +55,7 @@ public sealed class ClusterTests(EmbeddedKafkaFixture kafka)
             foreach (var node in nodes.Skip(1))
             {
                 node.Signal("TERM");
-                await Eventually.CompletesAsync(node.WaitForExitAsync(), TimeSpan.FromSeconds(30), "a node stopped");
+                await Eventually.CompletesAsync(node.WaitForExitAsync(), TimeSpan.FromSeconds(60), "a node stopped");
                 Assert.True(node.ExitCode == 0, $"exit code {node.ExitCode}: {await node.StandardError}");
             }
         }
