@@ -22,7 +22,7 @@ public sealed class CrashRecoveryTests(EmbeddedKafkaFixture kafka)
         for (var kill = 0; kill < 3; kill++)
         {
             using var child = ChildProcessor.Start(run, ChildProcessor.QuickSessions);
-            var killAt = Math.Min(run.Committed() + random.Next(500, 4_000), input.Records.Count - 1_000);
+            var killAt = Math.Min(run.Committed() + random.Next(500, 4_000), input.Records.Count - 3_000);
             await Eventually.HoldsAsync(() => !child.HasExited && run.Committed() >= killAt, TimeSpan.FromSeconds(60),
                 () => $"the child processor committed {killAt} records (committed {run.Committed()}, exited: {child.HasExited})");
             child.Signal("KILL");
