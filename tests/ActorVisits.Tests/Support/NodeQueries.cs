@@ -41,7 +41,7 @@ public static class NodeQueries
                 {
                     (status, body) = Ask(http, node, url);
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                catch (Exception e) when (Eventually.IsTransient(e))
                 {
                     // A query may wait up to 10 s for a moving shard before it answers "ask again": no answer yet, like a 503.
                     mismatch = $"{url}: no answer ({e.GetType().Name}: {e.Message})";
