@@ -9,6 +9,9 @@ namespace ActorVisits.Commands;
 /// <summary>Asks a running processor node for one URL's live counts, through its HTTP endpoint (any node of a cluster answers for any URL).</summary>
 internal static class QueryCommand
 {
+    // A node answers 503 ("ask again") within 10 s when the URL's shard is slow; the default waits a little longer.
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+
     public static Command Create()
     {
         var url = new Option<string>("--url", "-u")
@@ -21,8 +24,7 @@ internal static class QueryCommand
             Description = "HTTP address of any processor node (its --http-port).",
             DefaultValueFactory = _ => "http://127.0.0.1:8080",
         };
-        // A node answers 503 ("ask again") within 10 s when the URL's shard is slow; the default waits a little longer.
-        var timeout = Durations.Option("--timeout", "Longest wait for the node's answer (default 15s).");
+        var timeout = Durations.Option("--timeout", $"Longest wait for the node's answer (default {DefaultTimeout.TotalSeconds:0}s).");
         var command = new Command("query", "Show one URL's live visit counts in every window, from a running `process` node; on a cluster any node answers for any URL.")
         {
             url, node, timeout,
@@ -35,7 +37,7 @@ internal static class QueryCommand
                 Console.Error.WriteLine($"--node must be an http:// address such as http://127.0.0.1:8080 (got '{parse.GetValue(node)}').");
                 return 2;
             }
-            using var http = new HttpClient { BaseAddress = nodeAddress, Timeout = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(15) };
+            using var http = new HttpClient { BaseAddress = nodeAddress, Timeout = parse.GetValue(timeout) ?? DefaultTimeout };
             HttpResponseMessage response;
             try
             {
