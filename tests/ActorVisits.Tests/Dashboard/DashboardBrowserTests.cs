@@ -111,6 +111,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         });
         var checks = new List<string>();
         var agreements = new List<bool>();
+        bool Agreed() => agreements.Count >= 5 && agreements.TakeLast(5).Count(a => a) >= 4;
         try
         {
             // A moment of warm-up so that samples cover the refresh before the first reading.
@@ -118,7 +119,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             await Eventually.HoldsAsync(() => samples.Any(s => s.At < clock.ElapsedMilliseconds - 1_600), TimeSpan.FromSeconds(60), "the query endpoint answers");
             // Until 4 of the last 5 readings agree: after a restart the node and its page first catch up with the
             // traffic that came meanwhile, and on a busy host the page may trail the entity by more than a refresh then.
-            for (var reading = 0; reading < MaxReadings && !(agreements.Count >= 5 && agreements.TakeLast(5).Count(a => a) >= 4); reading++)
+            for (var reading = 0; reading < MaxReadings && !Agreed(); reading++)
             {
                 // Each reading just after a new picture (the status shows its time): five refreshes, not one.
                 var status = await page.TextContentAsync("#status-text");
@@ -145,7 +146,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             await sampling;
         }
         // One of five may fall on the edge of a refresh that was late (a GC in the page or the node).
-        Assert.True(agreements.Count >= 5 && agreements.TakeLast(5).Count(a => a) >= 4,
+        Assert.True(Agreed(),
             $"the page's 5 min count of {url} agrees with GET /urls within one refresh in 4 of 5 readings in a row: {string.Join("; ", checks)}");
         return string.Join("; ", checks);
     }
