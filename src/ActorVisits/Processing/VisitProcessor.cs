@@ -60,6 +60,12 @@ public sealed class VisitProcessor
     /// <summary>Per partition, the highest offset whose outputs this process produced and had acknowledged, whatever the assignment.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> _producedThrough = new();
 
+    /// <summary>
+    /// Per partition, the latest assignment (epoch) some output of which was not produced: no later acknowledgement of
+    /// that assignment's records may then raise <see cref="_producedThrough"/> past the records left out.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> _notProducedEpoch = new();
+
     /// <summary>Live counts of one URL, from this process or (on a cluster) from whichever node owns the URL's partition.</summary>
     public UrlQueries Queries { get; }
 
@@ -201,7 +207,7 @@ public sealed class VisitProcessor
     /// </summary>
     private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
-        var outputs = new Outputs(this, new Handled(records));
+        var outputs = new Outputs(this, new Handled(records, _notProducedEpoch));
         var byPartition = new Dictionary<PartitionHandle, PartitionVisits>();
         foreach (var (message, readAt) in records)
         {
@@ -211,7 +217,7 @@ public sealed class VisitProcessor
             var topicPartition = message.TopicPartition;
             if (!Control.IsAssigned(topicPartition, message.AssignmentEpoch))
             {
-                outputs.Handled.NotProduced(topicPartition);
+                outputs.Handled.NotProduced(topicPartition, message.AssignmentEpoch);
                 continue;
             }
             PartitionHandle? partition = null;
@@ -263,7 +269,7 @@ public sealed class VisitProcessor
             // (and copies its late and failed records again).
             if (!Control.IsAssigned(partition.Partition, partition.Epoch))
             {
-                outputs.Handled.NotProduced(partition.Partition);
+                outputs.Handled.NotProduced(partition.Partition, partition.Epoch);
                 continue;
             }
             foreach (var failure in answer.Failed)
@@ -336,7 +342,7 @@ public sealed class VisitProcessor
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
         _ends.Refresh(partitions.Where(p => now - p.LastRecordAt >= _settings.IdleAdvance).Select(p => p.Partition).ToList());
         var answers = await AnswersWithinAsync(partitions.Select(p => Question(p.Actor, new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)))).ToArray(), partitions);
-        var outputs = new Outputs(this, new Handled([]));
+        var outputs = new Outputs(this, new Handled([], _notProducedEpoch));
         foreach (var (partition, answer) in partitions.Zip(answers))
             outputs.AddUpdates(answer, partition);
         return outputs.Envelope();
@@ -394,16 +400,16 @@ public sealed class VisitProcessor
             var handled = Handled;
             return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(records, handled) with
             {
-                MayProduce = index => records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner.Partition),
+                MayProduce = index => records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner),
             };
         }
     }
 
     /// <summary>Counts an output fenced off; false, so that it is not produced.</summary>
-    private bool Fenced(Handled handled, TopicPartition partition)
+    private bool Fenced(Handled handled, PartitionHandle owner)
     {
         Metrics.AddFenced();
-        handled.NotProduced(partition);
+        handled.NotProduced(owner.Partition, owner.Epoch);
         return false;
     }
 
@@ -431,7 +437,11 @@ public sealed class VisitProcessor
 
     private void RememberProduced(CommittableOffset offset, Handled handled)
     {
-        if (!handled.AllProduced(offset.TopicPartition))
+        // Acknowledgements come in stream order, so an output left out earlier under the same assignment was left out
+        // before this: a batch read before a revocation but fenced off, followed by one whose outputs all went out
+        // (dead letters have no owner to fence them) must not vouch for the records of the first.
+        if (!handled.AllProduced(offset.TopicPartition)
+            || (_notProducedEpoch.TryGetValue(offset.TopicPartition, out var notProduced) && notProduced >= offset.AssignmentEpoch))
             return;
         var produced = offset.Offset.Value;
         _producedThrough.AddOrUpdate(offset.TopicPartition, produced, (_, known) => Math.Max(known, produced));
@@ -441,14 +451,16 @@ public sealed class VisitProcessor
     /// A batch of records as it went through the stream, and the partitions of it some outputs of which were not
     /// produced (revoked before or while they were handled, or fenced off before producing).
     /// </summary>
-    private sealed class Handled(IReadOnlyList<ReadRecord> records)
+    private sealed class Handled(IReadOnlyList<ReadRecord> records, System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> notProducedEpoch)
     {
         private HashSet<TopicPartition>? _notProduced;
 
         public IReadOnlyList<ReadRecord> Records { get; } = records;
 
-        public void NotProduced(TopicPartition partition)
+        /// <summary>Some output of <paramref name="partition"/>'s records, read under assignment <paramref name="epoch"/>, is not produced.</summary>
+        public void NotProduced(TopicPartition partition, long epoch)
         {
+            notProducedEpoch.AddOrUpdate(partition, epoch, (_, known) => Math.Max(known, epoch));
             lock (this)
                 (_notProduced ??= []).Add(partition);
         }
