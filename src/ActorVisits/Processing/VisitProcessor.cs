@@ -50,21 +50,15 @@ public sealed class VisitProcessor
         var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
         _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local, urlActors,
             (partition, epoch) => Control.TryGetAssignment(partition, out var assignment) && assignment.Epoch == epoch ? assignment.Generation : -1,
-            partition => _producedThrough.GetValueOrDefault(partition, -1));
+            _produced.ProducedThrough);
         Queries = new UrlQueries(kafka, settings, local, sharded);
         _ends = new PartitionEnds(kafka, clock);
     }
 
     public ProcessorMetrics Metrics { get; } = new();
 
-    /// <summary>Per partition, the highest offset whose outputs this process produced and had acknowledged, whatever the assignment.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> _producedThrough = new();
-
-    /// <summary>
-    /// Per partition, the latest assignment (epoch) some output of which was not produced: no later acknowledgement of
-    /// that assignment's records may then raise <see cref="_producedThrough"/> past the records left out.
-    /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> _notProducedEpoch = new();
+    /// <summary>Per partition, how far this process produced every output of the records and had it acknowledged, whatever the assignment.</summary>
+    private readonly ProducedMarks _produced = new();
 
     /// <summary>Live counts of one URL, from this process or (on a cluster) from whichever node owns the URL's partition.</summary>
     public UrlQueries Queries { get; }
@@ -207,7 +201,7 @@ public sealed class VisitProcessor
     /// </summary>
     private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
-        var outputs = new Outputs(this, new Handled(records, _notProducedEpoch));
+        var outputs = new Outputs(this, new Handled(records, _produced));
         var byPartition = new Dictionary<PartitionHandle, PartitionVisits>();
         foreach (var (message, readAt) in records)
         {
@@ -342,7 +336,7 @@ public sealed class VisitProcessor
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
         _ends.Refresh(partitions.Where(p => now - p.LastRecordAt >= _settings.IdleAdvance).Select(p => p.Partition).ToList());
         var answers = await AnswersWithinAsync(partitions.Select(p => Question(p.Actor, new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)))).ToArray(), partitions);
-        var outputs = new Outputs(this, new Handled([], _notProducedEpoch));
+        var outputs = new Outputs(this, new Handled([], _produced));
         foreach (var (partition, answer) in partitions.Zip(answers))
             outputs.AddUpdates(answer, partition);
         return outputs.Envelope();
@@ -414,8 +408,9 @@ public sealed class VisitProcessor
     }
 
     /// <summary>
-    /// Every output of <paramref name="handled"/>'s records is acknowledged: their offsets may be committed, and each
-    /// partition whose outputs were all produced remembers how far they are in the topics (<see cref="PartitionHandle.ProducedAlready"/>).
+    /// Every output of <paramref name="handled"/>'s records is acknowledged: their offsets may be committed, and the
+    /// marks learn how far each partition's outputs are in the topics (<see cref="ProducedMarks"/>; outputs left out
+    /// were told to them before, in stream order).
     /// The committer gets the last offset of each run of one partition's records, counted as the run's records
     /// (<see cref="CommittableRuns"/>): committing it commits them all.
     /// </summary>
@@ -430,46 +425,21 @@ public sealed class VisitProcessor
         }
         var offsets = CommittableRuns.Offsets(handled.Records, static r => r.Message);
         foreach (var offset in offsets)
-            RememberProduced(offset, handled);
+            _produced.Acknowledged(offset.TopicPartition, offset.AssignmentEpoch, offset.Offset.Value);
         Metrics.AddDone(handled.Records.Count);
         return offsets;
     }
 
-    private void RememberProduced(CommittableOffset offset, Handled handled)
-    {
-        // Acknowledgements come in stream order, so an output left out earlier under the same assignment was left out
-        // before this: a batch read before a revocation but fenced off, followed by one whose outputs all went out
-        // (dead letters have no owner to fence them) must not vouch for the records of the first.
-        if (!handled.AllProduced(offset.TopicPartition)
-            || (_notProducedEpoch.TryGetValue(offset.TopicPartition, out var notProduced) && notProduced >= offset.AssignmentEpoch))
-            return;
-        var produced = offset.Offset.Value;
-        _producedThrough.AddOrUpdate(offset.TopicPartition, produced, (_, known) => Math.Max(known, produced));
-    }
-
     /// <summary>
-    /// A batch of records as it went through the stream, and the partitions of it some outputs of which were not
-    /// produced (revoked before or while they were handled, or fenced off before producing).
+    /// A batch of records as it went through the stream; what of it is not produced (revoked before or while it was
+    /// handled, or fenced off before producing) is told to the marks.
     /// </summary>
-    private sealed class Handled(IReadOnlyList<ReadRecord> records, System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> notProducedEpoch)
+    private sealed class Handled(IReadOnlyList<ReadRecord> records, ProducedMarks marks)
     {
-        private HashSet<TopicPartition>? _notProduced;
-
         public IReadOnlyList<ReadRecord> Records { get; } = records;
 
         /// <summary>Some output of <paramref name="partition"/>'s records, read under assignment <paramref name="epoch"/>, is not produced.</summary>
-        public void NotProduced(TopicPartition partition, long epoch)
-        {
-            notProducedEpoch.AddOrUpdate(partition, epoch, (_, known) => Math.Max(known, epoch));
-            lock (this)
-                (_notProduced ??= []).Add(partition);
-        }
-
-        public bool AllProduced(TopicPartition partition)
-        {
-            lock (this)
-                return _notProduced is null || !_notProduced.Contains(partition);
-        }
+        public void NotProduced(TopicPartition partition, long epoch) => marks.LeftOut(partition, epoch);
     }
 
     /// <summary>One partition assigned to this process: rebuilt (its windows are exact) or not yet, and its lag (unknown before its first commit).</summary>
