@@ -108,10 +108,9 @@ internal sealed class PartitionHandle(
     /// <summary>
     /// Whether every output of the record at <paramref name="offset"/> is in the topics already: produced by this
     /// process under an earlier assignment of the partition, and acknowledged (perhaps only now), with every output of
-    /// that assignment's records before it (once one is left out, fenced off at a revocation, the assignment vouches
-    /// for nothing more). A partition coming back
-    /// (a session lost to an unreachable coordinator, a sticky reassignment) resumes at its last commit, which may be
-    /// behind that: such records are counted again, exactly as before, but what they cause is not produced twice.
+    /// that assignment's records before it (<see cref="ProducedMarks"/>). A partition coming back (a session lost to an
+    /// unreachable coordinator, a sticky reassignment) resumes at its last commit, which may be behind that: such
+    /// records are counted again, exactly as before, but what they cause is not produced twice.
     /// </summary>
     public bool ProducedAlready(long offset) => offset <= acknowledgedThrough(Partition);
 

@@ -201,7 +201,7 @@ public sealed class VisitProcessor
     /// </summary>
     private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleRecordsAsync(IReadOnlyList<ReadRecord> records)
     {
-        var outputs = new Outputs(this, new Handled(records, _produced));
+        var outputs = new Outputs(this, new Handled(records));
         var byPartition = new Dictionary<PartitionHandle, PartitionVisits>();
         foreach (var (message, readAt) in records)
         {
@@ -211,7 +211,7 @@ public sealed class VisitProcessor
             var topicPartition = message.TopicPartition;
             if (!Control.IsAssigned(topicPartition, message.AssignmentEpoch))
             {
-                outputs.Handled.NotProduced(topicPartition, message.AssignmentEpoch);
+                _produced.LeftOut(topicPartition, message.AssignmentEpoch);
                 continue;
             }
             PartitionHandle? partition = null;
@@ -263,7 +263,7 @@ public sealed class VisitProcessor
             // (and copies its late and failed records again).
             if (!Control.IsAssigned(partition.Partition, partition.Epoch))
             {
-                outputs.Handled.NotProduced(partition.Partition, partition.Epoch);
+                _produced.LeftOut(partition.Partition, partition.Epoch);
                 continue;
             }
             foreach (var failure in answer.Failed)
@@ -336,7 +336,7 @@ public sealed class VisitProcessor
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
         _ends.Refresh(partitions.Where(p => now - p.LastRecordAt >= _settings.IdleAdvance).Select(p => p.Partition).ToList());
         var answers = await AnswersWithinAsync(partitions.Select(p => Question(p.Actor, new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)))).ToArray(), partitions);
-        var outputs = new Outputs(this, new Handled([], _produced));
+        var outputs = new Outputs(this, new Handled([]));
         foreach (var (partition, answer) in partitions.Zip(answers))
             outputs.AddUpdates(answer, partition);
         return outputs.Envelope();
@@ -394,16 +394,16 @@ public sealed class VisitProcessor
             var handled = Handled;
             return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(records, handled) with
             {
-                MayProduce = index => records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(handled, owner),
+                MayProduce = index => records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(owner),
             };
         }
     }
 
     /// <summary>Counts an output fenced off; false, so that it is not produced.</summary>
-    private bool Fenced(Handled handled, PartitionHandle owner)
+    private bool Fenced(PartitionHandle owner)
     {
         Metrics.AddFenced();
-        handled.NotProduced(owner.Partition, owner.Epoch);
+        _produced.LeftOut(owner.Partition, owner.Epoch);
         return false;
     }
 
@@ -432,14 +432,11 @@ public sealed class VisitProcessor
 
     /// <summary>
     /// A batch of records as it went through the stream; what of it is not produced (revoked before or while it was
-    /// handled, or fenced off before producing) is told to the marks.
+    /// handled, or fenced off before producing) is told to <see cref="_produced"/> there and then.
     /// </summary>
-    private sealed class Handled(IReadOnlyList<ReadRecord> records, ProducedMarks marks)
+    private sealed class Handled(IReadOnlyList<ReadRecord> records)
     {
         public IReadOnlyList<ReadRecord> Records { get; } = records;
-
-        /// <summary>Some output of <paramref name="partition"/>'s records, read under assignment <paramref name="epoch"/>, is not produced.</summary>
-        public void NotProduced(TopicPartition partition, long epoch) => marks.LeftOut(partition, epoch);
     }
 
     /// <summary>One partition assigned to this process: rebuilt (its windows are exact) or not yet, and its lag (unknown before its first commit).</summary>
