@@ -15,7 +15,10 @@ public static class PartitionHistory
         return indexed != Offset.End ? indexed.Value : TimestampSearch.FirstOffsetAtOrAfter(consumer, partition, time, timeout).Offset.Value;
     }
 
-    /// <summary>The timestamp of the record at <paramref name="offset"/> (or the first one after it). Leaves the partition assigned.</summary>
+    /// <summary>
+    /// The timestamp of the record at <paramref name="offset"/> (or the first one after it), the nearest time that
+    /// exists for one stamped outside years 1 to 9999. Leaves the partition assigned.
+    /// </summary>
     public static DateTimeOffset TimestampAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(TimestampSearch.ReadAt(consumer, partition, offset, timeout).TimestampMs);
+        KafkaTime.Clamped(TimestampSearch.ReadAt(consumer, partition, offset, timeout).TimestampMs);
 }

@@ -102,8 +102,9 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             next = record.Offset + 1;
             replayed++;
             var now = DateTimeOffset.UtcNow;
-            // Dead letters were written when the record was first read; a replay only counts.
-            if (VisitValidation.TryValidate(record.Value, record.HasValue, now, settings.MaxFutureSkew, settings.MaxVisitBytes, urls, out var url, out var timestamp, out _))
+            // Dead letters were written when the record was first read; a replay only counts. The future is judged from
+            // the record's own timestamp (VisitValidation.WrittenAt), as it was when first read, not from this later now.
+            if (VisitValidation.TryValidate(record.Value, record.HasValue, record.Timestamp, now, settings.MaxFutureSkew, settings.MaxVisitBytes, urls, out var url, out var timestamp, out _))
             {
                 var (sourcePartition, sourceOffset) = settings.Repartition ? SourceOf(record) : (-1, -1);
                 batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset));
@@ -131,8 +132,15 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         var logStart = consumer.QueryWatermarkOffsets(topicPartition, ReadTimeout).Low.Value;
         if (committedOffset <= logStart)
             return null;
+        // A record stamped in the future (any producer may) says nothing of where the last window starts: the wall clock does.
         var lastCommitted = PartitionHistory.TimestampAt(consumer, topicPartition, committedOffset - 1, ReadTimeout);
-        var replayFrom = lastCommitted - TimeSpan.FromSeconds(settings.Windows.LongestSeconds) - settings.RebuildMargin;
+        if (lastCommitted > DateTimeOffset.UtcNow)
+            lastCommitted = DateTimeOffset.UtcNow;
+        var lookBack = TimeSpan.FromSeconds(settings.Windows.LongestSeconds) + settings.RebuildMargin;
+        // From the start for a last record stamped before 1970 plus the look-back (the time index takes no negative time).
+        if (lastCommitted < DateTimeOffset.UnixEpoch + lookBack)
+            return logStart;
+        var replayFrom = lastCommitted - lookBack;
         return Math.Max(logStart, PartitionHistory.FirstOffsetAtOrAfter(consumer, topicPartition, replayFrom, ReadTimeout));
     }
 

@@ -1,3 +1,4 @@
+using ActorVisits.Kafka;
 using ActorVisits.Kafka.Settings;
 using ActorVisits.Actors;
 using ActorVisits.Configuration;
@@ -419,9 +420,9 @@ public sealed class VisitProcessor
         var now = _clock.GetUtcNow();
         foreach (var (message, readAt) in handled.Records)
         {
-            var timestamp = message.Record.Message.Timestamp;
-            if (timestamp.Type != TimestampType.NotAvailable)
-                Metrics.RecordLatency(now - timestamp.UtcDateTime, now - readAt);
+            // A record stamped outside years 1 to 9999 has no latency (its visit was counted or dead-lettered all the same).
+            if (KafkaTime.TryGetTime(message.Record.Message.Timestamp, out var produced))
+                Metrics.RecordLatency(now - produced, now - readAt);
         }
         var offsets = CommittableRuns.Offsets(handled.Records, static r => r.Message);
         foreach (var offset in offsets)

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using ActorVisits.Entities;
+using ActorVisits.Kafka;
 using Confluent.Kafka;
 
 namespace ActorVisits.Processing;
@@ -15,11 +16,11 @@ internal static class VisitValidation
     /// </summary>
     public static bool TryValidate(ConsumeResult<byte[], byte[]> record, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, UrlStrings? urls,
         [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection) =>
-        TryValidate(record.Message.Value, record.Message.Value is not null, readAt, maxFutureSkew, maxVisitBytes, urls, out url, out timestamp, out rejection);
+        TryValidate(record.Message.Value, record.Message.Value is not null, record.Message.Timestamp, readAt, maxFutureSkew, maxVisitBytes, urls, out url, out timestamp, out rejection);
 
     /// <summary>The same rule for a value read in place: <paramref name="hasValue"/> false for a record without one.</summary>
-    public static bool TryValidate(ReadOnlySpan<byte> value, bool hasValue, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes, UrlStrings? urls,
-        [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection)
+    public static bool TryValidate(ReadOnlySpan<byte> value, bool hasValue, Timestamp recordTimestamp, DateTimeOffset readAt, TimeSpan maxFutureSkew, int maxVisitBytes,
+        UrlStrings? urls, [NotNullWhen(true)] out string? url, out DateTimeOffset timestamp, out Rejection rejection)
     {
         url = null;
         timestamp = default;
@@ -35,14 +36,25 @@ internal static class VisitValidation
         }
         if (!VisitJson.TryReadUrlAndTime(value, urls, out var parsedUrl, out var parsedTime, out rejection))
             return false;
-        if (parsedTime > readAt + maxFutureSkew)
+        if (parsedTime > WrittenAt(recordTimestamp, readAt) + maxFutureSkew)
         {
-            rejection = new Rejection(Rejection.FutureTimestamp, $"timestamp more than {maxFutureSkew.TotalSeconds:0} s ahead of the wall clock");
+            rejection = new Rejection(Rejection.FutureTimestamp,
+                $"timestamp more than {maxFutureSkew.TotalSeconds:0} s ahead of when the record was written (its Kafka timestamp, or the wall clock if earlier)");
             return false;
         }
         (url, timestamp) = (parsedUrl, parsedTime);
         return true;
     }
+
+    /// <summary>
+    /// The time a visit may be at most <c>max-future-skew</c> ahead of: when its record was written to Kafka (its
+    /// timestamp), or <paramref name="readAt"/> if that is earlier (a record stamped in the future). Not the wall clock
+    /// alone: a replay, minutes later, must judge a record as it was judged when first read, or a visit dead-lettered
+    /// then would be counted in the rebuilt windows. A record without a time (or one outside years 1 to 9999) is
+    /// judged by <paramref name="readAt"/>.
+    /// </summary>
+    public static DateTimeOffset WrittenAt(Timestamp recordTimestamp, DateTimeOffset readAt) =>
+        KafkaTime.TryGetTime(recordTimestamp, out var written) && written < readAt ? written : readAt;
 
     /// <summary>
     /// Whether the record's key is its URL in UTF-8. Counting relies on it: a URL whose records are spread over several

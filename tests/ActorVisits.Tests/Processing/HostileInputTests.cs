@@ -6,8 +6,9 @@ namespace ActorVisits.Tests.Processing;
 
 /// <summary>
 /// The real `actorvisits process` on input where 5 % of the records are hostile (every class of bad bytes, keys and
-/// headers, spread over all partitions between valid visits): it never stops, every bad record is in the dead-letter
-/// topic with its reason, every late visit in the late topic, and every valid visit is counted.
+/// headers, spread over all partitions between valid visits; valid visits on records stamped past year 9999): it never
+/// stops, every bad record is in the dead-letter topic with its reason, every late visit in the late topic, and every
+/// valid visit is counted.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public sealed class HostileInputTests(EmbeddedKafkaFixture kafka)
@@ -22,6 +23,8 @@ public sealed class HostileInputTests(EmbeddedKafkaFixture kafka)
         var partitionOf = input.Produce(kafka.Client, run.Settings.InputTopic);
         Assert.Equal(HostileVisits.Classes.Order(), input.HostileClass.Values.Distinct().Order());
         Assert.Equal(Partitions, input.HostileClass.Keys.Select(i => input.OffsetOf(i).Partition.Value).Distinct().Count());
+        // Valid visits on records stamped past year 9999 (the brokers keep any 64-bit timestamp) count like the others.
+        Assert.Equal(InputStream.OddRecordTimestamps.Order(), input.Records.Where(r => r.Visit is not null && r.TimestampMs is not null).Select(r => r.TimestampMs!.Value).Distinct().Order());
 
         using (var child = ChildProcessor.Start(run, []))
         {

@@ -14,7 +14,14 @@ namespace ActorVisits.Tests.Support;
 public sealed class InputStream
 {
     /// <summary>One record of the input: a valid visit (<paramref name="Visit"/>) or a bad record and the reason code its dead letter must carry.</summary>
-    public sealed record Record(int Index, string Url, byte[]? Key, byte[]? Value, Headers? Headers, Visit? Visit, string? BadCode);
+    /// <summary>One input record; <paramref name="TimestampMs"/> is its Kafka timestamp when not the producer's clock.</summary>
+    public sealed record Record(int Index, string Url, byte[]? Key, byte[]? Value, Headers? Headers, Visit? Visit, string? BadCode, long? TimestampMs = null);
+
+    /// <summary>
+    /// Kafka timestamps no <see cref="DateTimeOffset"/> holds, which any producer may put on a record: valid visits
+    /// stamped with them must count like any other (hostile input only).
+    /// </summary>
+    public static readonly long[] OddRecordTimestamps = [long.MaxValue, 253_402_300_800_000 /* year 10000 */];
 
     /// <summary>Old event times: a replay, never moved by the wall clock, so the expected output does not depend on when the test runs.</summary>
     public static readonly DateTimeOffset Start = new(2019, 3, 2, 9, 0, 0, TimeSpan.Zero);
@@ -85,7 +92,8 @@ public sealed class InputStream
                 stream.Bad.Add((i, Rejection.FutureTimestamp));
                 continue;
             }
-            stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(visit), null, visit, null));
+            var timestampMs = hostileShare > 0 && i % 101 == 70 ? OddRecordTimestamps[i / 101 % OddRecordTimestamps.Length] : (long?)null;
+            stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(visit), null, visit, null, timestampMs));
             stream.Valid.Add((i, visit));
         }
         return stream;
@@ -111,7 +119,8 @@ public sealed class InputStream
             if (holdAt is { } hold && record.Index == hold.Index && !hold.Until.Wait(TimeSpan.FromMinutes(2)))
                 throw new TimeoutException($"Record {hold.Index} was held for two minutes: what it waited for did not happen.");
             // Idempotence keeps each partition in production order, which the late-visit reference relies on.
-            producer.Produce(topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value!, Headers = record.Headers }, report =>
+            var timestamp = record.TimestampMs is { } ms ? new Timestamp(ms, TimestampType.CreateTime) : Timestamp.Default;
+            producer.Produce(topic, new Message<byte[], byte[]> { Key = record.Key!, Value = record.Value!, Headers = record.Headers, Timestamp = timestamp }, report =>
             {
                 Assert.False(report.Error.IsError, report.Error.Reason);
                 lock (delivered)
