@@ -451,7 +451,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         /// <summary>Passivated: an index entry left behind must not be told anything.</summary>
         public bool Stopped { get; set; }
 
-        /// <summary>The last second this URL was indexed under, so a burst of visits in one second indexes it once.</summary>
+        /// <summary>The latest second this URL was indexed under, and the ones before it (<see cref="ISecondIndexed"/>).</summary>
         public long IndexedAt { get; set; } = long.MinValue;
+
+        public ulong IndexedBefore { get; set; }
     }
 }

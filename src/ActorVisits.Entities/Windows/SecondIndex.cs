@@ -1,10 +1,16 @@
 namespace ActorVisits.Entities.Windows;
 
-/// <summary>An item a <see cref="SecondIndex{T}"/> can hold: it remembers the last second it was indexed under.</summary>
+/// <summary>
+/// An item a <see cref="SecondIndex{T}"/> can hold: it remembers the seconds it was indexed under lately, so that many
+/// visits in one second, in order or not, index it once.
+/// </summary>
 public interface ISecondIndexed
 {
-    /// <summary>The last second this item was indexed under, so that a burst of visits in one second indexes it once.</summary>
+    /// <summary>The latest second this item was indexed under (<see cref="long.MinValue"/>: none yet).</summary>
     long IndexedAt { get; set; }
+
+    /// <summary>Bit k set: the item is indexed under <see cref="IndexedAt"/> minus k seconds.</summary>
+    ulong IndexedBefore { get; set; }
 }
 
 /// <summary>
@@ -18,12 +24,31 @@ public sealed class SecondIndex<T>(WindowSet windows) where T : class, ISecondIn
     private readonly List<T>?[] _items = new List<T>?[windows.LongestSeconds];
     private readonly long[] _second = new long[windows.LongestSeconds];
 
-    /// <summary>Records a visit of <paramref name="item"/> in <paramref name="second"/>.</summary>
+    /// <summary>How many seconds back from its latest an item remembers being indexed under (one bit each).</summary>
+    public const int RememberedSeconds = 64;
+
+    /// <summary>
+    /// Records a visit of <paramref name="item"/> in <paramref name="second"/>. An item is held once per second as long
+    /// as its visits are less than <see cref="RememberedSeconds"/> behind its latest one (out-of-order traffic, two
+    /// producers' clocks apart): held once per visit instead, a hot URL's entries would grow with its traffic. Only a
+    /// visit further behind may index it again.
+    /// </summary>
     public void Add(long second, T item)
     {
-        if (item.IndexedAt == second)
-            return;
-        item.IndexedAt = second;
+        var latest = item.IndexedAt;
+        if (latest == long.MinValue || second > latest)
+        {
+            var ahead = latest == long.MinValue ? RememberedSeconds : second - latest;
+            item.IndexedBefore = ahead >= RememberedSeconds ? 1UL : (item.IndexedBefore << (int)ahead) | 1UL;
+            item.IndexedAt = second;
+        }
+        else if (latest - second < RememberedSeconds)
+        {
+            var bit = 1UL << (int)(latest - second);
+            if ((item.IndexedBefore & bit) != 0)
+                return;
+            item.IndexedBefore |= bit;
+        }
         var slot = Slot(second);
         if (_items[slot] is null || _second[slot] != second)
         {

@@ -14,6 +14,40 @@ public sealed class SecondIndexProperties
         public int Id { get; } = id;
 
         public long IndexedAt { get; set; } = long.MinValue;
+
+        public ulong IndexedBefore { get; set; }
+    }
+
+    [Fact]
+    public void A_url_whose_visits_alternate_between_two_seconds_is_held_once_under_each()
+    {
+        var url = new Url(0);
+        var index = new SecondIndex<Url>(Windows);
+        for (var i = 0; i < 10_000; i++)
+            index.Add(1_000 + i % 2, url);
+        // 1,000 leaves the 30 s window as the clock reaches 1,030; 1,001 as it reaches 1,031.
+        Assert.Single(index.Leaving(1_029, 1_030));
+        Assert.Single(index.Leaving(1_030, 1_031));
+    }
+
+    /// <summary>Visits of one URL anywhere within <see cref="SecondIndex{T}.RememberedSeconds"/> of its latest, in any order: once per second.</summary>
+    [Property(MaxTest = 500)]
+    public bool A_url_is_held_once_per_second_while_its_visits_stay_within_the_remembered_seconds(byte[] steps)
+    {
+        var url = new Url(0);
+        var index = new SecondIndex<Url>(Windows);
+        const long latest = 10_000;
+        index.Add(latest, url);
+        var seconds = new HashSet<long> { latest };
+        foreach (var step in steps)
+        {
+            var second = latest - step % SecondIndex<Url>.RememberedSeconds;
+            index.Add(second, url);
+            seconds.Add(second);
+        }
+        // Moving the clock 30 s names each URL once per second that leaves a window on the way, not once per visit.
+        var leaving = Enumerable.Range(1, 30).SelectMany(n => Windows.Windows.Select(w => latest + n - w.Seconds));
+        return index.Leaving(latest, latest + 30).Count() == leaving.Count(seconds.Contains);
     }
 
     /// <summary>
