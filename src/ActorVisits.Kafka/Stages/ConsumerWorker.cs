@@ -69,6 +69,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// <summary>Records this thread put in the buffer, ever.</summary>
     private long _enqueued;
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
+
+    /// <summary>The group generation in which this consumer last gave each partition up (revoked or lost).</summary>
+    private readonly Dictionary<TopicPartition, int> _releasedInGeneration = [];
+
+    /// <summary>The latest group generation this consumer knew at a rebalance (-1: none yet).</summary>
+    private int _lastGeneration = -1;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private IConsumer<TKey, TValue>? _consumer;
@@ -429,10 +435,13 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         if (unknown && partitions.Count > 0)
             Warn("ASSIGN", $"The committed offsets of {Describe(partitions)} could not be read; each resumes where librdkafka finds it, known from its first record");
         var generation = GroupGeneration(_consumer!);
+        if (generation >= 0)
+            _lastGeneration = generation;
         foreach (var partition in partitions)
         {
             var start = committed.GetValueOrDefault(partition);
-            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), start, generation, unknown);
+            var heldJustBefore = generation > 0 && _releasedInGeneration.TryGetValue(partition, out var released) && released == generation - 1;
+            _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), start, generation, unknown, heldJustBefore);
             // Where the assignment starts, when known: a record before it is dropped, and a partition paused before its
             // first record resumes there rather than at librdkafka's prefetch position.
             if (!rewind && start is { } offset)
@@ -522,6 +531,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     {
         if (partitions.Count > 0)
             Info(lost ? "LOST" : "REVOKE", $"{(lost ? "Lost" : "Revoked")} {Describe(partitions)}");
+        // A member whose partitions are lost may no longer know its generation: the last one it knew is when it held them.
+        var generation = GroupGeneration(_consumer!);
+        if (generation >= 0)
+            _lastGeneration = generation;
+        foreach (var partition in partitions)
+            _releasedInGeneration[partition] = _lastGeneration;
         // Lost partitions are someone else's already; a failing stream commits nothing more.
         if (!lost && !_failing)
             DrainRevoked(partitions);

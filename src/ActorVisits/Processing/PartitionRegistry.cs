@@ -1,4 +1,5 @@
 using ActorVisits.Actors;
+using ActorVisits.Kafka.Messages;
 using Akka.Actor;
 using Confluent.Kafka;
 
@@ -11,11 +12,11 @@ namespace ActorVisits.Processing;
 /// new actor counts into this node's shard of the partition, once its predecessor here is gone (with its URL entities),
 /// and this node is recorded as the partition's owner for queries. Used from one stream stage at a time.
 /// </summary>
-/// <param name="generationOf">The consumer group generation a partition was assigned in, under an epoch (-1 when unknown).</param>
-/// <param name="acknowledgedThrough">The highest offset of a partition whose outputs this process had acknowledged (-1: none).</param>
+/// <param name="assignmentOf">A partition's assignment under an epoch (null when it is no longer that one).</param>
+/// <param name="produced">How far each partition's outputs are in the topics, as this process produced them.</param>
 internal sealed class PartitionRegistry(
     IActorRefFactory actors, ProcessorSettings settings, PartitionRebuild rebuild, ShardedUrls? sharded, LocalPartitions local, UrlActorCount? urlActors,
-    Func<TopicPartition, long, int> generationOf, Func<TopicPartition, long> acknowledgedThrough)
+    Func<TopicPartition, long, AssignedPartition?> assignmentOf, ProducedMarks produced)
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
@@ -37,7 +38,10 @@ internal sealed class PartitionRegistry(
             ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
             : Task.CompletedTask;
         local.Register(partition.Partition.Value, actor);
-        return _partitions[partition] = new PartitionHandle(partition, epoch, generationOf(partition, epoch), acknowledgedThrough, actor, ready, cancel, firstOffset, now);
+        var assignment = assignmentOf(partition, epoch);
+        if (assignment is not { HeldJustBefore: true })
+            produced.OwnedElsewhere(partition, epoch);
+        return _partitions[partition] = new PartitionHandle(partition, epoch, assignment?.Generation ?? -1, produced.ProducedThrough, actor, ready, cancel, firstOffset, now);
     }
 
     /// <summary>The partition actors now, one per partition (a snapshot, safe to read from any thread).</summary>

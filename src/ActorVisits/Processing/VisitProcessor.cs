@@ -50,8 +50,8 @@ public sealed class VisitProcessor
         var local = new LocalPartitions();
         var sharded = clustered ? new ShardedUrls(system, local, settings) : null;
         _partitions = new PartitionRegistry(system, settings, new PartitionRebuild(kafka, settings, Metrics), sharded, local, urlActors,
-            (partition, epoch) => Control.TryGetAssignment(partition, out var assignment) && assignment.Epoch == epoch ? assignment.Generation : -1,
-            _produced.ProducedThrough);
+            (partition, epoch) => Control.TryGetAssignment(partition, out var assignment) && assignment.Epoch == epoch ? assignment : null,
+            _produced);
         Queries = new UrlQueries(kafka, settings, local, sharded);
         _ends = new PartitionEnds(kafka, clock);
     }

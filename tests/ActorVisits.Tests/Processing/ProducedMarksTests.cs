@@ -59,4 +59,22 @@ public sealed class ProducedMarksTests
         marks.Acknowledged(Visits1, epoch: 4, lastOffset: 120);
         Assert.Equal(100, marks.ProducedThrough(Visits1));
     }
+
+    [Fact]
+    public void A_partition_another_member_may_have_owned_meanwhile_is_vouched_for_by_nothing_acknowledged_before()
+    {
+        var marks = new ProducedMarks();
+        // Acknowledged through 900 under epoch 4, committed only through 700; then lost, and another member produced
+        // updates for 700-800 that land after these. Back here (epoch 9), resumed at 700: 700-900 must be produced again.
+        marks.Acknowledged(Visits1, epoch: 4, lastOffset: 900);
+        marks.Acknowledged(Visits2, epoch: 4, lastOffset: 500);
+        marks.OwnedElsewhere(Visits1, epoch: 9);
+        Assert.Equal(-1, marks.ProducedThrough(Visits1));
+        // A run of the earlier assignment acknowledged only now vouches for nothing either; the new one's runs do.
+        marks.Acknowledged(Visits1, epoch: 4, lastOffset: 950);
+        Assert.Equal(-1, marks.ProducedThrough(Visits1));
+        marks.Acknowledged(Visits1, epoch: 9, lastOffset: 760);
+        Assert.Equal(760, marks.ProducedThrough(Visits1));
+        Assert.Equal(500, marks.ProducedThrough(Visits2));
+    }
 }
