@@ -109,6 +109,24 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_partition_rebuilt_minutes_after_its_last_live_record_follows_the_wall_clock_and_drops_its_urls()
+    {
+        var partition = Sys.ActorOf(PartitionActor.Props(WindowSet.Default, IdleAdvance, rebuilding: true));
+        var wallNow = T0.AddSeconds(400);
+        // Live when written (each arrived as it happened); replayed 400 s later, longer than the longest window.
+        partition.Tell(new ReplayVisits([new VisitAt("/a", T0, T0), new VisitAt("/b", T0.AddSeconds(1), T0.AddSeconds(1))]));
+        ExpectMsg<Updated>();
+        partition.Tell(ReplayDone.Instance);
+
+        partition.Tell(new Tick(wallNow));
+        Assert.Equal(["/a 1mn:0", "/a 30s:0", "/a 5mn:0", "/b 1mn:0", "/b 30s:0", "/b 5mn:0"], Describe(ExpectMsg<Updated>()));
+        partition.Tell(new QueryUrl("/a", 0));
+        var counts = ExpectMsg<UrlCounts>();
+        Assert.True(counts.Available);
+        Assert.All(counts.Windows, w => Assert.Equal(0, w.Count));
+    }
+
+    [Fact]
     public void A_batch_is_answered_with_the_updates_of_each_of_its_visits_in_order()
     {
         _partition.Tell(new CountVisits([
