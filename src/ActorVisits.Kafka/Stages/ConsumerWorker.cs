@@ -337,7 +337,14 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             // Read again within one assignment (before where it started, or before a record already handed out): its
             // visit is counted already, by the rebuild or live. Handing it out again would count it twice.
             Metrics.AddReadAgain();
-            Warn("READAGAIN", $"{partition}: records before offset {next} delivered again within one assignment; dropped, not counted twice");
+            // Unless the log itself went back (recreated, or truncated by an unclean leader election): then these are new
+            // records under old offsets, which only an operator can tell apart. Say so, and what to do.
+            var end = _consumer!.GetWatermarkOffsets(partition).High;
+            if (!end.IsSpecial && end.Value < next)
+                Warn("LOGRESET", $"{partition}: the log ends at offset {end.Value}, before offset {next} this group had reached: the partition was recreated or truncated. " +
+                                 $"Its records before offset {next} are dropped as read again; to count them, stop every member and reset the group's offsets (actorvisits offsets --reset earliest)");
+            else
+                Warn("READAGAIN", $"{partition}: records before offset {next} delivered again within one assignment; dropped, not counted twice");
             return;
         }
         next = record.Offset.Value + 1;

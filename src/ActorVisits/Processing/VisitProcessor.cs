@@ -259,7 +259,9 @@ public sealed class VisitProcessor
         for (var i = 0; i < partitions.Length; i++)
         {
             var (partition, visits, answer) = (partitions[i], counted[i], answers[i]);
-            Metrics.AddVisits(visits.Visits.Count - answer.Late.Count - answer.Duplicates - answer.Failed.Count, answer.Late.Count, answer.Duplicates);
+            // One dead letter per failed visit, however many of its steps failed (rare: no cost on the common path).
+            var failed = answer.Failed.Count == 0 ? answer.Failed : answer.Failed.DistinctBy(f => f.Visit).ToList();
+            Metrics.AddVisits(visits.Visits.Count - answer.Late.Count - answer.Duplicates - failed.Count, answer.Late.Count, answer.Duplicates);
             // Revoked while being counted: the same as above, and the new owner may have produced newer updates already
             // (and copies its late and failed records again).
             if (!Control.IsAssigned(partition.Partition, partition.Epoch))
@@ -267,7 +269,7 @@ public sealed class VisitProcessor
                 _produced.LeftOut(partition.Partition, partition.Epoch);
                 continue;
             }
-            foreach (var failure in answer.Failed)
+            foreach (var failure in failed)
             {
                 if (!partition.ProducedAlready(visits.Visits[failure.Visit].Offset))
                     outputs.Add(Failed(visits.Records[failure.Visit], failure.Error));
