@@ -92,6 +92,15 @@ public sealed class InputStream
                 stream.Bad.Add((i, Rejection.FutureTimestamp));
                 continue;
             }
+            if (hostileShare > 0 && i % 101 == 20)
+            {
+                // 90 s ahead of when its record was written (stamped with the visit's 2019 time): in the future then,
+                // whenever it is read, though long past by the wall clock.
+                var ahead = visit with { Timestamp = at.AddSeconds(90) };
+                stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(ahead), null, null, Rejection.FutureTimestamp, at.ToUnixTimeMilliseconds()));
+                stream.Bad.Add((i, Rejection.FutureTimestamp));
+                continue;
+            }
             var timestampMs = hostileShare > 0 && i % 101 == 70 ? OddRecordTimestamps[i / 101 % OddRecordTimestamps.Length] : (long?)null;
             stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(visit), null, visit, null, timestampMs));
             stream.Valid.Add((i, visit));
