@@ -107,9 +107,9 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             if (VisitValidation.TryValidate(record.Value, record.HasValue, record.Timestamp, now, settings.MaxFutureSkew, settings.MaxVisitBytes, urls, out var url, out var timestamp, out _))
             {
                 var (sourcePartition, sourceOffset) = settings.Repartition ? SourceOf(record) : (-1, -1);
-                // Arrived when it was written, as far as the partition's clock is concerned: a partition whose last record
-                // was live follows the wall clock once rebuilt, however long ago that record came (PartitionClock).
-                batch.Add(new VisitAt(url, timestamp, VisitValidation.WrittenAt(record.Timestamp, now), sourcePartition, sourceOffset, record.Offset));
+                // Arrived now: when it was read first is not known (its Kafka timestamp is when it was written, which for a
+                // backfill of old records is as old as its visit), so a replay is judged as old data (PartitionClock).
+                batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset));
             }
             if (batch.Count == BatchSize)
                 Send();

@@ -48,13 +48,20 @@ internal static class VisitValidation
 
     /// <summary>
     /// The time a visit may be at most <c>max-future-skew</c> ahead of: when its record was written to Kafka (its
-    /// timestamp), or <paramref name="readAt"/> if that is earlier (a record stamped in the future). Not the wall clock
-    /// alone: a replay, minutes later, must judge a record as it was judged when first read, or a visit dead-lettered
-    /// then would be counted in the rebuilt windows. A record without a time (or one outside years 1 to 9999) is
-    /// judged by <paramref name="readAt"/>.
+    /// timestamp), or <paramref name="readAt"/> if that is earlier (a record stamped in the future) or more than
+    /// <see cref="WrittenWithin"/> earlier. Not the wall clock alone: a replay, minutes later, must judge a record as it
+    /// was judged when first read, or a visit dead-lettered then would be counted in the rebuilt windows. A record
+    /// without a time (or one outside years 1 to 9999) is judged by <paramref name="readAt"/>.
     /// </summary>
     public static DateTimeOffset WrittenAt(Timestamp recordTimestamp, DateTimeOffset readAt) =>
-        KafkaTime.TryGetTime(recordTimestamp, out var written) && written < readAt ? written : readAt;
+        KafkaTime.TryGetTime(recordTimestamp, out var written) && written < readAt && readAt - written <= WrittenWithin ? written : readAt;
+
+    /// <summary>
+    /// How long before its read a record's timestamp is taken as when it was written: a rebuild replays records of
+    /// minutes before. Older stamps (a producer that stamps records with its visits' old times, or with nonsense such
+    /// as 1970) say nothing of the record's write, and the visit is judged by the wall clock.
+    /// </summary>
+    public static readonly TimeSpan WrittenWithin = TimeSpan.FromDays(1);
 
     /// <summary>
     /// Whether the record's key is its URL in UTF-8. Counting relies on it: a URL whose records are spread over several

@@ -24,9 +24,9 @@ public sealed class HostileInputTests(EmbeddedKafkaFixture kafka)
         var partitionOf = input.Produce(kafka.Client, run.Settings.InputTopic);
         Assert.Equal(HostileVisits.Classes.Order(), input.HostileClass.Values.Distinct().Order());
         Assert.Equal(Partitions, input.HostileClass.Keys.Select(i => input.OffsetOf(i).Partition.Value).Distinct().Count());
-        // Visits 90 s ahead of their record's own (2019) timestamp are future visits, though long past by the wall clock.
+        // Visits 90 s ahead of their record's own timestamp (an hour ago) are future visits, though past by the wall clock.
         Assert.Contains(input.Records, r => r.BadCode == Rejection.FutureTimestamp && r.TimestampMs is not null);
-        // Valid visits on records stamped past year 9999 (the brokers keep any 64-bit timestamp) count like the others.
+        // Valid visits on records stamped past year 9999 or in 1970 (the brokers keep any 64-bit timestamp) count like the others.
         Assert.Equal(InputStream.OddRecordTimestamps.Order(), input.Records.Where(r => r.Visit is not null && r.TimestampMs is not null).Select(r => r.TimestampMs!.Value).Distinct().Order());
 
         using (var child = ChildProcessor.Start(run, []))

@@ -18,10 +18,10 @@ public sealed class InputStream
     public sealed record Record(int Index, string Url, byte[]? Key, byte[]? Value, Headers? Headers, Visit? Visit, string? BadCode, long? TimestampMs = null);
 
     /// <summary>
-    /// Kafka timestamps no <see cref="DateTimeOffset"/> holds, which any producer may put on a record: valid visits
-    /// stamped with them must count like any other (hostile input only).
+    /// Kafka timestamps no <see cref="DateTimeOffset"/> holds, or nonsense, which any producer may put on a record:
+    /// valid visits stamped with them must count like any other (hostile input only).
     /// </summary>
-    public static readonly long[] OddRecordTimestamps = [long.MaxValue, 253_402_300_800_000 /* year 10000 */];
+    public static readonly long[] OddRecordTimestamps = [long.MaxValue, 253_402_300_800_000 /* year 10000 */, 1 /* 1970 */];
 
     /// <summary>Old event times: a replay, never moved by the wall clock, so the expected output does not depend on when the test runs.</summary>
     public static readonly DateTimeOffset Start = new(2019, 3, 2, 9, 0, 0, TimeSpan.Zero);
@@ -94,10 +94,11 @@ public sealed class InputStream
             }
             if (hostileShare > 0 && i % 101 == 20)
             {
-                // 90 s ahead of when its record was written (stamped with the visit's 2019 time): in the future then,
-                // whenever it is read, though long past by the wall clock.
-                var ahead = visit with { Timestamp = at.AddSeconds(90) };
-                stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(ahead), null, null, Rejection.FutureTimestamp, at.ToUnixTimeMilliseconds()));
+                // 90 s ahead of when its record was written (stamped an hour ago): in the future then, however much
+                // later it is read, though long past by the wall clock.
+                var written = DateTimeOffset.UtcNow.AddHours(-1);
+                var ahead = visit with { Timestamp = written.AddSeconds(90) };
+                stream.Records.Add(new Record(i, visit.Url, key, VisitJson.Serialize(ahead), null, null, Rejection.FutureTimestamp, written.ToUnixTimeMilliseconds()));
                 stream.Bad.Add((i, Rejection.FutureTimestamp));
                 continue;
             }
