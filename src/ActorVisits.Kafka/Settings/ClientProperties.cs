@@ -23,7 +23,11 @@ public static class ClientProperties
         {
             var separator = pair.IndexOf('=');
             if (separator <= 0)
-                throw new ArgumentException($"Client property '{pair}' is not of the form key=value.");
+            {
+                // Only what looks like a key is repeated: the rest may be a secret typed after the wrong separator.
+                var key = new string(pair.TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').ToArray());
+                throw new ArgumentException($"Client property '{key}…' is not of the form key=value (the rest of it is not shown: it may be a secret).");
+            }
             return KeyValuePair.Create(pair[..separator].Trim(), pair[(separator + 1)..].Trim());
         }).ToList();
 
@@ -41,7 +45,10 @@ public static class ClientProperties
     internal static InvalidConfigurationException Refused(string key, string value, string reason, Func<string, string> nameOf) =>
         new(IsSecret(key)
             ? $"{nameOf(key)} is not accepted by librdkafka (its value is not shown)."
-            : $"{nameOf(key)} = '{value}' is not accepted by librdkafka: {reason}.");
+            // A key librdkafka does not know may be a secret's key misspelt: its value is not shown either.
+            : reason.Contains("No such configuration property", StringComparison.OrdinalIgnoreCase)
+                ? $"{nameOf(key)} is not accepted by librdkafka: {reason} (its value is not shown)."
+                : $"{nameOf(key)} = '{value}' is not accepted by librdkafka: {reason}.");
 
     public static bool IsSecret(string key) => SecretMarkers.Any(marker => key.Contains(marker, StringComparison.OrdinalIgnoreCase));
 

@@ -75,6 +75,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     /// <summary>The latest group generation this consumer knew at a rebalance (-1: none yet).</summary>
     private int _lastGeneration = -1;
+
+    private bool ClassicProtocol => _settings.Config.Get("group.protocol") is null or "classic";
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private IConsumer<TKey, TValue>? _consumer;
@@ -447,7 +449,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         foreach (var partition in partitions)
         {
             var start = committed.GetValueOrDefault(partition);
-            var heldJustBefore = generation > 0 && _releasedInGeneration.TryGetValue(partition, out var released) && released == generation - 1;
+            // Generations count the group's rebalances in the classic protocol only (KIP-848's are per-member epochs).
+            var heldJustBefore = generation > 0 && ClassicProtocol && _releasedInGeneration.TryGetValue(partition, out var released) && released == generation - 1;
             _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), start, generation, unknown, heldJustBefore);
             // Where the assignment starts, when known: a record before it is dropped, and a partition paused before its
             // first record resumes there rather than at librdkafka's prefetch position.

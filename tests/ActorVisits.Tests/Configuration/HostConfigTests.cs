@@ -148,6 +148,13 @@ public sealed class HostConfigTests : IDisposable
         Assert.Contains("--property auto.offset.reset = 'sometime'", badValue);
         Assert.Contains("--property sasl.oauthbearer.client.secret.typo", secret);
         Assert.DoesNotContain("hunter2", secret);
+        // A secret's key misspelt (no longer looks secret) or typed with the wrong separator: the value is not shown either.
+        var misspelt = Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "sasl.pasword=hunter2")).Message;
+        var separator = Assert.Throws<InvalidConfigurationException>(() => Resolve("-X", "sasl.password:hunter2")).Message;
+        Assert.Contains("sasl.pasword", misspelt);
+        Assert.Contains("sasl.password", separator);
+        Assert.DoesNotContain("hunter2", misspelt);
+        Assert.DoesNotContain("hunter2", separator);
         // Accepted properties pass untouched, whatever Confluent.Kafka's typed view of them would say.
         Assert.Equal("smallest", Resolve("-X", "auto.offset.reset=smallest").Client().Get("auto.offset.reset"));
     }
