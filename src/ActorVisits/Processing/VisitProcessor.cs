@@ -92,7 +92,11 @@ public sealed class VisitProcessor
         return pending.Count == 0 ? null : $"partitions {string.Join(", ", pending)} are being rebuilt";
     }
 
-    /// <summary>The partitions assigned to this process now: whether each is rebuilt, its group generation and lag.</summary>
+    /// <summary>
+    /// The partitions assigned to this process now: whether each is rebuilt, its group generation and lag. One that
+    /// resumes where only its first record tells (no commit and <c>start-from = latest</c>, or a commit that could not be
+    /// read) has nothing to rebuild until that record comes: idle, it must not hold readiness back for good.
+    /// </summary>
     public IReadOnlyList<PartitionStatus> Partitions()
     {
         var handles = _partitions.Handles.ToDictionary(h => h.Partition);
@@ -100,7 +104,9 @@ public sealed class VisitProcessor
         return Control.AssignedPartitions.OrderBy(a => a.Partition.Partition.Value).Select(a => new PartitionStatus(
             a.Partition.Partition.Value,
             a.Generation,
-            handles.TryGetValue(a.Partition, out var handle) && handle.Epoch == a.Epoch && handle.Ready.IsCompletedSuccessfully,
+            handles.TryGetValue(a.Partition, out var handle)
+                ? handle.Epoch == a.Epoch && handle.Ready.IsCompletedSuccessfully
+                : a.CommittedUnknown || (a.CommittedOffset ?? _startWithoutCommit) is null,
             lags.TryGetValue(a.Partition, out var lag) ? lag : null)).ToList();
     }
 

@@ -58,6 +58,36 @@ public sealed partial class ProcessHostTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task A_new_group_starting_at_the_latest_records_of_an_empty_topic_is_ready_before_any_record_and_then_counts()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, partitions: 2);
+        var port = TestPorts.Free(1)[0];
+        // No commit and start-from = latest: where each partition starts only its first record tells, nothing to rebuild.
+        using var child = ChildProcessor.Start(run, ["--http-port", $"{port}"], "actorvisits.processor.start-from = latest");
+        await Eventually.HoldsAsync(() => child.Running && Status($"http://127.0.0.1:{port}/healthz/ready") == HttpStatusCode.OK, TimeSpan.FromSeconds(60),
+            () => $"ready while the topic is empty ({ReadyBody(port)})");
+
+        // Where "latest" was when the consumer first fetched is not observable here, so no recount: records count, and
+        // the partitions that got them are rebuilt (from nothing) without readiness going back for good.
+        InputStream.Generate(seed: 103, count: 200, urls: 5).Produce(kafka.Client, run.Settings.InputTopic);
+        await Eventually.HoldsAsync(() => child.Running && Value(Http.GetStringAsync($"http://127.0.0.1:{port}/metrics").GetAwaiter().GetResult(), "actorvisits_visits_counted_total") > 0
+                                           && Status($"http://127.0.0.1:{port}/healthz/ready") == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60), () => $"visits counted, ready ({ReadyBody(port)})");
+    }
+
+    private static string ReadyBody(int port)
+    {
+        try
+        {
+            return Http.GetStringAsync($"http://127.0.0.1:{port}/healthz/ready").GetAwaiter().GetResult();
+        }
+        catch (HttpRequestException e)
+        {
+            return e.Message;
+        }
+    }
+
+    [Fact]
     public async Task A_cluster_node_that_cannot_join_is_alive_but_not_ready_and_says_why()
     {
         var run = await ProcessorRun.CreateAsync(kafka, partitions: 2);
