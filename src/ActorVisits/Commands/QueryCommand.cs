@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Net;
 using System.Net.Http.Json;
 using ActorVisits.Http;
@@ -57,7 +58,16 @@ internal static class QueryCommand
             {
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                 {
-                    var answer = await response.Content.ReadFromJsonAsync<UnavailableJson>(cancellationToken);
+                    // A proxy in front of the nodes may answer 503 with a page of its own: then no reason is known.
+                    UnavailableJson? answer;
+                    try
+                    {
+                        answer = await response.Content.ReadFromJsonAsync<UnavailableJson>(cancellationToken);
+                    }
+                    catch (JsonException)
+                    {
+                        answer = null;
+                    }
                     Console.Error.WriteLine($"{asked}: {answer?.Error ?? "not available now"}.");
                     return 3;
                 }
@@ -66,8 +76,21 @@ internal static class QueryCommand
                     Console.Error.WriteLine($"{nodeAddress} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                     return 1;
                 }
-                var counts = await response.Content.ReadFromJsonAsync<UrlCountsJson>(cancellationToken);
-                Console.WriteLine(counts!.Url);
+                UrlCountsJson? counts;
+                try
+                {
+                    counts = await response.Content.ReadFromJsonAsync<UrlCountsJson>(cancellationToken);
+                }
+                catch (JsonException)
+                {
+                    counts = null;
+                }
+                if (counts?.Windows is null)
+                {
+                    Console.Error.WriteLine($"{nodeAddress} answered {(int)response.StatusCode} with something other than an ActorVisits node's counts (a proxy?).");
+                    return 1;
+                }
+                Console.WriteLine(counts.Url);
                 Console.WriteLine($"{"window",-8}{"visits",10}{"per second",12}  window end");
                 foreach (var window in counts.Windows)
                 {

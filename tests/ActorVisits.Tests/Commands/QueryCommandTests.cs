@@ -23,6 +23,34 @@ public sealed class QueryCommandTests
         Assert.DoesNotContain("   at ", errors);
     }
 
+    [Theory]
+    [InlineData("503 Service Unavailable", 3, "/store/tech/tv: not available now.")]
+    [InlineData("200 OK", 1, "answered 200 with something other than an ActorVisits node's counts")]
+    public async Task A_proxy_page_instead_of_a_nodes_json_is_reported_in_one_line(string status, int expectedExit, string expected)
+    {
+        // A proxy or ingress in front of the nodes answers with an HTML page of its own.
+        using var proxy = new TcpListener(IPAddress.Loopback, 0);
+        proxy.Start();
+        var port = ((IPEndPoint)proxy.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            using var client = await proxy.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var request = new byte[8192];
+            _ = await stream.ReadAsync(request);
+            const string page = "<html><body>upstream unavailable</body></html>";
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {page.Length}\r\nConnection: close\r\n\r\n{page}"));
+        });
+
+        var (exitCode, _, errors) = await QueryAsync("--url", "/store/tech/tv", "--node", $"http://127.0.0.1:{port}", "--timeout", "10s");
+        await serving;
+
+        Assert.Equal(expectedExit, exitCode);
+        Assert.Contains(expected, errors);
+        Assert.DoesNotContain("   at ", errors);
+    }
+
     [Fact]
     public async Task A_node_address_that_is_not_http_is_refused_naming_the_option()
     {
