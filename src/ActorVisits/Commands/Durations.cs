@@ -13,11 +13,19 @@ internal static class Durations
         CustomParser = Parse,
     };
 
+    /// <summary>The longest duration taken: timers and HTTP time-outs refuse more than about 24.8 days.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(24);
+
     private static TimeSpan? Parse(ArgumentResult result)
     {
         var text = result.Tokens.Single().Value.Trim();
         if (TryParse(text, out var duration) && duration > TimeSpan.Zero)
-            return duration;
+        {
+            if (duration <= Longest)
+                return duration;
+            result.AddError($"'{text}' is longer than {Longest.TotalDays:0} days, the longest duration taken here.");
+            return null;
+        }
         result.AddError($"'{text}' is not a positive duration; use e.g. 500ms, 60s, 5m, 1h or 00:01:00.");
         return null;
     }
@@ -31,8 +39,17 @@ internal static class Durations
             if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
                 && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
             {
-                duration = make(amount);
-                return true;
+                try
+                {
+                    duration = make(amount);
+                    return true;
+                }
+                catch (Exception e) when (e is OverflowException or ArgumentException)
+                {
+                    // Beyond what a TimeSpan holds (or not a number of it): not a duration.
+                    duration = TimeSpan.MaxValue;
+                    return !double.IsNaN(amount) && amount > 0;
+                }
             }
         }
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);

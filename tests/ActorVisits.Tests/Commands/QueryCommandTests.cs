@@ -69,6 +69,18 @@ public sealed class QueryCommandTests
         Assert.Contains("'soon' is not a positive duration", errors);
     }
 
+    [Theory]
+    [InlineData("1200h")]
+    [InlineData("1e300h")]
+    public async Task A_timeout_longer_than_timers_take_is_refused_without_a_stack_trace(string timeout)
+    {
+        var (exitCode, _, errors) = await QueryAsync("--url", "/store", "--timeout", timeout);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"'{timeout}' is longer than 24 days", errors);
+        Assert.DoesNotContain("   at ", errors);
+    }
+
     private static async Task<(int ExitCode, string Output, string Errors)> QueryAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
