@@ -93,6 +93,8 @@ public sealed record ProcessorSettings(
     }
 
     /// <summary>Every entry of <c>windows</c>: its key is the window's name, with its length and output topic; shortest first.</summary>
+    private static readonly TimeSpan LongestWindow = TimeSpan.FromHours(1);
+
     private static WindowSet ReadWindows(ConfigReader processor)
     {
         var names = processor.ObjectKeys("windows");
@@ -104,6 +106,10 @@ public sealed record ProcessorSettings(
             var seconds = window.PositiveDuration("length");
             if (seconds.Ticks % TimeSpan.TicksPerSecond != 0)
                 throw new InvalidConfigurationException($"Configuration key '{Section}.windows.{name}.length' must be whole seconds (got {seconds}).");
+            // Each active URL keeps a slot per second of the longest window, and each partition a list per second.
+            if (seconds > LongestWindow)
+                throw new InvalidConfigurationException(
+                    $"Configuration key '{Section}.windows.{name}.length' must be at most {LongestWindow.TotalHours:0} h (got {seconds}): each URL with visits keeps a count per second of the longest window.");
             return new WindowSpec(name, (int)seconds.TotalSeconds, window.String("topic"));
         }).OrderBy(w => w.Seconds).ToList();
         try

@@ -111,6 +111,7 @@ public sealed class HostConfigTests : IDisposable
     [InlineData("actorvisits.processor.start-from = beginning", "actorvisits.processor.start-from")]
     [InlineData("actorvisits.processor.windows.2mn { length = 90500ms, topic = x }", "actorvisits.processor.windows.2mn.length")]
     [InlineData("actorvisits.processor.windows.2mn { length = 2m }", "actorvisits.processor.windows.2mn.topic")]
+    [InlineData("actorvisits.processor.windows.1d { length = 1d, topic = x }", "actorvisits.processor.windows.1d.length")]
     [InlineData("actorvisits.processor.max-future-skew = 0s", "actorvisits.processor.max-future-skew")]
     [InlineData("actorvisits.processor.parallelism = many", "actorvisits.processor.parallelism")]
     [InlineData("actorvisits.processor.on-record-error = ignore", "actorvisits.processor.on-record-error")]
