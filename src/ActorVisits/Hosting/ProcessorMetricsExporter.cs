@@ -91,7 +91,7 @@ public sealed class ProcessorMetricsExporter
         var metrics = processor.Metrics;
         _visits.IncTo(metrics.Visits);
         _late.IncTo(metrics.Late);
-        _updates.IncTo(metrics.Updates - metrics.Fenced);
+        _updates.IncTo(metrics.Updates);
         foreach (var (reason, count) in metrics.DeadLettersByReason)
             _deadLetters.WithLabels(reason).IncTo(count);
         _fenced.IncTo(metrics.Fenced);

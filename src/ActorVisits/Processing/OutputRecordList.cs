@@ -45,6 +45,12 @@ internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], Ou
     /// <summary>The partition assignment record <paramref name="index"/> belongs to.</summary>
     public PartitionHandle? OwnerOf(int index) => _runs[RunOf(index)].Owner;
 
+    /// <summary>Whether record <paramref name="index"/> is a window update (not a dead letter or a late copy).</summary>
+    public bool IsUpdate(int index) => _runs[RunOf(index)].Updates is not null;
+
+    /// <summary>How many of the records are window updates.</summary>
+    public int Updates { get; private set; }
+
     public void Add(ProducerRecord<byte[], OutputValue> record, PartitionHandle? owner)
     {
         _singles.Add(record);
@@ -66,6 +72,7 @@ internal sealed class OutputRecordList : IReadOnlyList<ProducerRecord<byte[], Ou
             var ofUrl = byUrl[i];
             _runs.Add(new Run(Count, -1, owner, ofUrl, Encoding.UTF8.GetBytes(ofUrl[0].Url)));
             Count += ofUrl.Length;
+            Updates += ofUrl.Length;
         }
     }
 

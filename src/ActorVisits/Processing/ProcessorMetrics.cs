@@ -40,7 +40,7 @@ public sealed class ProcessorMetrics
 
     private static readonly Dictionary<string, int> CodeIndex = Rejection.Codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i);
 
-    /// <summary>Window updates made (handed to the producer, unless fenced off).</summary>
+    /// <summary>Window updates produced and acknowledged (acks=all); none of a batch whose outputs were not all acknowledged.</summary>
     public long Updates => Interlocked.Read(ref _updates);
 
     /// <summary>Updates and late copies not produced because their input partition was revoked after they were made.</summary>

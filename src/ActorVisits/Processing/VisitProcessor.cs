@@ -377,7 +377,6 @@ public sealed class VisitProcessor
                 updates = updates.Where(u => u.InputOffset > producedThrough);
                 processor.Metrics.AddNotProducedAgain(updated.Updates.Count - updates.Count);
             }
-            processor.Metrics.AddUpdates(updates.Count);
             _records.AddUpdates(updates, owner);
         }
 
@@ -401,9 +400,17 @@ public sealed class VisitProcessor
             var control = processor.Control;
             var records = _records;
             var handled = Handled;
+            handled.Updates = records.Updates;
             return ProducerEnvelope<byte[], OutputValue, Handled>.Multi(records, handled) with
             {
-                MayProduce = index => records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch) || processor.Fenced(owner),
+                MayProduce = index =>
+                {
+                    if (records.OwnerOf(index) is not { } owner || control.IsAssigned(owner.Partition, owner.Epoch))
+                        return true;
+                    if (records.IsUpdate(index))
+                        handled.FencedUpdates++;
+                    return processor.Fenced(owner);
+                },
             };
         }
     }
@@ -436,6 +443,7 @@ public sealed class VisitProcessor
         foreach (var offset in offsets)
             _produced.Acknowledged(offset.TopicPartition, offset.AssignmentEpoch, offset.Offset.Value);
         Metrics.AddDone(handled.Records.Count);
+        Metrics.AddUpdates(handled.Updates - handled.FencedUpdates);
         return offsets;
     }
 
@@ -446,6 +454,11 @@ public sealed class VisitProcessor
     private sealed class Handled(IReadOnlyList<ReadRecord> records)
     {
         public IReadOnlyList<ReadRecord> Records { get; } = records;
+
+        /// <summary>The window updates the batch made, and of them those fenced off (told by the producer flow, before the acknowledgement).</summary>
+        public int Updates { get; set; }
+
+        public int FencedUpdates { get; set; }
     }
 
     /// <summary>One partition assigned to this process: rebuilt (its windows are exact) or not yet, and its lag (unknown before its first commit).</summary>
