@@ -37,8 +37,12 @@ public sealed class RebalanceTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xu
         var committed = await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None);
         Assert.Null(committed.Single(p => p.Partition == stale.TopicPartition.Partition.Value).Committed);
 
+        var ownedByB = b.Assignment.ToList();
         await Eventually.CompletesAsync(b.ShutdownAsync(), TimeSpan.FromSeconds(30), "B leaves");
         await Eventually.HoldsAsync(() => a.Assignment.Count == 6, TimeSpan.FromSeconds(60), "A takes over all 6 partitions");
+        // A's partitions that B owned meanwhile come back as not held by A just before: what A had produced for them
+        // vouches for nothing (ProducedMarks).
+        Assert.All(ownedByB, p => Assert.True(a.TryGetAssignment(p, out var back) && !back.HeldJustBefore, $"{p} came back as held just before"));
         await a.ShutdownAsync();
     }
 }
