@@ -36,7 +36,7 @@ public sealed class SecondIndex<T>(WindowSet windows) where T : class, ISecondIn
     public void Add(long second, T item)
     {
         var latest = item.IndexedAt;
-        if (latest == long.MinValue || second > latest)
+        if (second > latest)
         {
             var ahead = latest == long.MinValue ? RememberedSeconds : second - latest;
             item.IndexedBefore = ahead >= RememberedSeconds ? 1UL : (item.IndexedBefore << (int)ahead) | 1UL;

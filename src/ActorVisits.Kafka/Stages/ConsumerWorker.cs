@@ -75,8 +75,6 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     /// <summary>The latest group generation this consumer knew at a rebalance (-1: none yet).</summary>
     private int _lastGeneration = -1;
-
-    private bool ClassicProtocol => _settings.Config.Get("group.protocol") is null or "classic";
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private IConsumer<TKey, TValue>? _consumer;
@@ -443,13 +441,10 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         committed ??= [];
         if (unknown && partitions.Count > 0)
             Warn("ASSIGN", $"The committed offsets of {Describe(partitions)} could not be read; each resumes where librdkafka finds it, known from its first record");
-        var generation = GroupGeneration(_consumer!);
-        if (generation >= 0)
-            _lastGeneration = generation;
+        var generation = NoteGeneration();
         foreach (var partition in partitions)
         {
             var start = committed.GetValueOrDefault(partition);
-            // Generations count the group's rebalances in the classic protocol only (KIP-848's are per-member epochs).
             var heldJustBefore = generation > 0 && ClassicProtocol && _releasedInGeneration.TryGetValue(partition, out var released) && released == generation - 1;
             _assigned[partition] = new AssignedPartition(partition, Interlocked.Increment(ref _nextEpoch), start, generation, unknown, heldJustBefore);
             // Where the assignment starts, when known: a record before it is dropped, and a partition paused before its
@@ -506,6 +501,18 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         Metrics.Lags = lags;
     }
 
+    /// <summary>The group generation now (-1 when unknown), kept as <see cref="_lastGeneration"/> when known.</summary>
+    private int NoteGeneration()
+    {
+        var generation = GroupGeneration(_consumer!);
+        if (generation >= 0)
+            _lastGeneration = generation;
+        return generation;
+    }
+
+    /// <summary>Generations count the group's rebalances in the classic protocol only (KIP-848's are per-member epochs).</summary>
+    private bool ClassicProtocol => _settings.Config.Get("group.protocol") is null or "classic";
+
     /// <summary>The group generation this consumer is a member of, as librdkafka knows it now; -1 when unknown.</summary>
     private static int GroupGeneration(IConsumer<TKey, TValue> consumer)
     {
@@ -542,9 +549,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         if (partitions.Count > 0)
             Info(lost ? "LOST" : "REVOKE", $"{(lost ? "Lost" : "Revoked")} {Describe(partitions)}");
         // A member whose partitions are lost may no longer know its generation: the last one it knew is when it held them.
-        var generation = GroupGeneration(_consumer!);
-        if (generation >= 0)
-            _lastGeneration = generation;
+        NoteGeneration();
         foreach (var partition in partitions)
             _releasedInGeneration[partition] = _lastGeneration;
         // Lost partitions are someone else's already; a failing stream commits nothing more.

@@ -92,9 +92,10 @@ public sealed record ProcessorSettings(
             processor.OptionalString("fault-injection.fail-visits-of-url"));
     }
 
-    /// <summary>Every entry of <c>windows</c>: its key is the window's name, with its length and output topic; shortest first.</summary>
+    /// <summary>The longest window taken: each active URL keeps a count per second of the longest window.</summary>
     private static readonly TimeSpan LongestWindow = TimeSpan.FromHours(1);
 
+    /// <summary>Every entry of <c>windows</c>: its key is the window's name, with its length and output topic; shortest first.</summary>
     private static WindowSet ReadWindows(ConfigReader processor)
     {
         var names = processor.ObjectKeys("windows");

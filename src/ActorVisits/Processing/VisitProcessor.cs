@@ -106,9 +106,17 @@ public sealed class VisitProcessor
             a.Generation,
             handles.TryGetValue(a.Partition, out var handle)
                 ? handle.Epoch == a.Epoch && handle.Ready.IsCompletedSuccessfully
-                : a.CommittedUnknown || (a.CommittedOffset ?? _startWithoutCommit) is null,
+                : ResumeAt(a) is null,
             lags.TryGetValue(a.Partition, out var lag) ? lag : null)).ToList();
     }
+
+    /// <summary>
+    /// The offset an assignment resumes at, when known before its first record: its committed offset, or the log start
+    /// for a group without one that starts from the earliest. Null where only the first record tells (a committed offset
+    /// that could not be read, or no commit and <c>start-from = latest</c>).
+    /// </summary>
+    private long? ResumeAt(AssignedPartition assignment) =>
+        assignment.CommittedUnknown ? null : assignment.CommittedOffset ?? _startWithoutCommit;
 
     /// <summary>The controls of this processor's consumers: the counting one, and the re-keying one with <c>repartition = on</c>.</summary>
     public IReadOnlyList<IConsumerControl> Consumers => _repartitioning is { } repartitioning ? [Control, repartitioning.Control] : [Control];
@@ -338,8 +346,7 @@ public sealed class VisitProcessor
         var assigned = Control.AssignedPartitions;
         foreach (var partition in assigned)
         {
-            // Where a partition whose committed offset could not be read resumes, only its first record tells.
-            if (!partition.CommittedUnknown && (partition.CommittedOffset ?? _startWithoutCommit) is { } resumeAt)
+            if (ResumeAt(partition) is { } resumeAt)
                 _partitions.For(partition.Partition, partition.Epoch, resumeAt, now);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());

@@ -7,9 +7,9 @@ namespace ActorVisits.Tests.Processing;
 
 /// <summary>
 /// The real `actorvisits process` on input where 5 % of the records are hostile (every class of bad bytes, keys and
-/// headers, spread over all partitions between valid visits; valid visits on records stamped past year 9999): it never
-/// stops, every bad record is in the dead-letter topic with its reason, every late visit in the late topic, and every
-/// valid visit is counted.
+/// headers, spread over all partitions between valid visits; valid visits on records stamped past year 9999 or in
+/// 1970): it never stops, every bad record is in the dead-letter topic with its reason, every late visit in the late
+/// topic, and every valid visit is counted.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public sealed class HostileInputTests(EmbeddedKafkaFixture kafka)
