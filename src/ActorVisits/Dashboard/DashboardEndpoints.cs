@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 
 namespace ActorVisits.Dashboard;
 
@@ -84,7 +85,7 @@ internal static class DashboardEndpoints
     /// Server-Sent Events: the whole picture every second (event <c>snapshot</c>) and, with <c>?url=</c>, that URL's
     /// counts and history (event <c>url</c>). The browser's EventSource reconnects by itself after a node restart.
     /// </summary>
-    private static async Task EventsAsync(HttpContext context, DashboardFeed feed, TrendBoard board)
+    private static async Task EventsAsync(HttpContext context, DashboardFeed feed, TrendBoard board, IHostApplicationLifetime lifetime)
     {
         var url = context.Request.Query["url"].ToString();
         if (url.Length > 0 && ValidUrl(url) is { } error)
@@ -97,7 +98,10 @@ internal static class DashboardEndpoints
         response.Headers.CacheControl = "no-cache";
         // Proxies (nginx) must not hold the stream back.
         response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = context.RequestAborted;
+        // The stream ends when the host starts stopping: Kestrel stops first and would wait for it, holding the
+        // processor's drain back until the host's stop time-out.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ended.Token;
         // Reconnect after 2 s when the node goes away.
         await response.WriteAsync("retry: 2000\n\n", aborted);
         var snapshot = feed.Current;

@@ -3,6 +3,7 @@ using ActorVisits.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ActorVisits.Dashboard;
 
@@ -12,7 +13,7 @@ namespace ActorVisits.Dashboard;
 /// member's, asked through its <see cref="NodeStatusActor"/>). Event streams wait on <see cref="NextAsync"/>, so a
 /// hundred open pages cost one computation, not a hundred.
 /// </summary>
-public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, ActorSystem system, ProcessorHostOptions options) : BackgroundService
+public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, ActorSystem system, ProcessorHostOptions options, ILogger<DashboardFeed> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -23,6 +24,7 @@ public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, Actor
 
     private volatile Snapshot _current = new(0, "{}"u8.ToArray());
     private TaskCompletionSource<Snapshot> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset _lastFailureLogged = DateTimeOffset.MinValue;
 
     /// <summary>The latest picture.</summary>
     public Snapshot Current => _current;
@@ -37,12 +39,25 @@ public sealed class DashboardFeed(TrendBoard board, LocalNodeStatus local, Actor
         do
         {
             var now = DateTimeOffset.UtcNow;
-            local.Sample(now);
-            board.Sample(now);
-            var pipeline = await PipelineAsync();
-            var snapshot = new Snapshot(++sequence, JsonSerializer.SerializeToUtf8Bytes(Picture(now, pipeline), DashboardJson.Options));
-            _current = snapshot;
-            Interlocked.Exchange(ref _next, new TaskCompletionSource<Snapshot>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(snapshot);
+            try
+            {
+                local.Sample(now);
+                board.Sample(now);
+                var pipeline = await PipelineAsync();
+                var snapshot = new Snapshot(++sequence, JsonSerializer.SerializeToUtf8Bytes(Picture(now, pipeline), DashboardJson.Options));
+                _current = snapshot;
+                Interlocked.Exchange(ref _next, new TaskCompletionSource<Snapshot>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(snapshot);
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                // An exception escaping a hosted service stops the host, and with it the counting: a picture is
+                // skipped instead, and said once a minute at most.
+                if (now - _lastFailureLogged >= TimeSpan.FromMinutes(1))
+                {
+                    logger.LogWarning(e, "Dashboard picture skipped");
+                    _lastFailureLogged = now;
+                }
+            }
         }
         while (await WaitAsync(timer, stopping));
     }

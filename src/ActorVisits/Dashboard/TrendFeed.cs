@@ -18,8 +18,39 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(2);
 
+    /// <summary>Pause before reading again after the feed failed.</summary>
+    private static readonly TimeSpan RestartAfter = TimeSpan.FromSeconds(10);
+
     protected override Task ExecuteAsync(CancellationToken stopping) =>
-        Task.Factory.StartNew(() => Run(stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        Task.Factory.StartNew(() => RunUntilStopped(stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    /// <summary>
+    /// A failure of the viewer (a fatal client error, a certificate file it cannot read) is logged and the feed starts
+    /// again: an exception escaping a hosted service would stop the host, and with it the counting.
+    /// </summary>
+    private async Task RunUntilStopped(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Run(stopping);
+                return;
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                logger.LogError(e, "Dashboard feed failed; it reads the window topics again in {Seconds} s (counting goes on)", RestartAfter.TotalSeconds);
+            }
+            try
+            {
+                await Task.Delay(RestartAfter, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     private async Task Run(CancellationToken stopping)
     {

@@ -94,9 +94,18 @@ public sealed class DashboardApiTests(EmbeddedKafkaFixture kafka)
             Assert.DoesNotContain(" at ", body);
         }
 
+        // A page left open must not hold the stop back: the node ends its event stream, drains, commits and exits 0
+        // (Kestrel stops first and used to wait for the stream until the host's stop time-out, then the drain was cut).
+        using var open = await Http.GetAsync($"{node}/api/events", HttpCompletionOption.ResponseHeadersRead);
+        using var stream = new StreamReader(await open.Content.ReadAsStreamAsync());
+        Assert.StartsWith("retry:", await stream.ReadLineAsync());
         child.Signal("TERM");
-        await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(20), "exit after SIGTERM");
-        Assert.True(child.ExitCode == 0, await child.StandardError);
+        await Eventually.CompletesAsync(stream.ReadToEndAsync(), TimeSpan.FromSeconds(30), "the open event stream ended by the node");
+        await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(30), "exit after SIGTERM");
+        var log = await child.StandardError;
+        Assert.True(child.ExitCode == 0, log);
+        Assert.DoesNotContain("did not stop", log);
+        Assert.Contains("Stopped after draining and committing", log);
     }
 
     private static JsonElement Get(string address)
