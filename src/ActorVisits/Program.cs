@@ -20,15 +20,19 @@ var root = new RootCommand("ActorVisits: real-time visit analytics for MediaSell
     BenchCommand.Create(),
 };
 
-// Ctrl+C and SIGTERM cancel the running command's token; commands drain (10 s at most), leave the cluster (10 s at
-// most) and exit within this time.
+// Ctrl+C and SIGTERM cancel the running command's token; commands drain (10 s at most; when they cannot, the consumer
+// closes, 5 s at most), leave the cluster (10 s at most) and exit within this time.
 // Until a command builds its host, librdkafka's lines and the commands' own go to standard error, plain.
 using var logging = ActorVisits.Hosting.Logging.CreateFactory(ActorVisits.Hosting.LogOptions.Default);
 
-var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(25), EnableDefaultExceptionHandler = false };
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(28), EnableDefaultExceptionHandler = false };
 try
 {
-    return await root.Parse(args).InvokeAsync(invocation);
+    var parse = root.Parse(args);
+    // The default error output repeats unmatched arguments as they are, secrets too.
+    if (SecretArguments.TryReportMasked(parse, args, Console.Error))
+        return 1;
+    return await parse.InvokeAsync(invocation);
 }
 catch (InvalidConfigurationException e)
 {

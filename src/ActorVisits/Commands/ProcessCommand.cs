@@ -16,8 +16,8 @@ namespace ActorVisits.Commands;
 /// </summary>
 internal static class ProcessCommand
 {
-    /// <summary>Longest wait for the host to stop: the drain, then leaving the cluster.</summary>
-    private static readonly TimeSpan StopTimeout = ProcessorService.DrainTimeout + TimeSpan.FromSeconds(10);
+    /// <summary>Longest wait for the host to stop: the drain (or closing the consumer when it cannot), then leaving the cluster.</summary>
+    private static readonly TimeSpan StopTimeout = ProcessorService.DrainTimeout + ProcessorService.CloseTimeout + TimeSpan.FromSeconds(10);
 
     public static Command Create()
     {

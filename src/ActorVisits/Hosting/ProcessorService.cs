@@ -21,6 +21,12 @@ public sealed class ProcessorService(
     /// <summary>Longest wait for the stream to drain and commit when the host stops.</summary>
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Longest wait for the consumer to close when the stream could not drain or failed: it commits what was
+    /// acknowledged and leaves the group, so that another member takes the partitions over at once.
+    /// </summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _running = Task.CompletedTask;
@@ -92,7 +98,7 @@ public sealed class ProcessorService(
             else if (processor.Error is { } error)
             {
                 logger.LogError("Stopped on error: {Error}", error.Message);
-                await AbortQuietlyAsync(processor);
+                await CloseConsumerAsync(processor);
                 if (error is Kafka.Admin.ActiveMembersException)
                     ExitCode = 3;
             }
@@ -148,8 +154,12 @@ public sealed class ProcessorService(
         var drained = processor.DrainAndStopAsync();
         if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, CancellationToken.None)) != drained)
         {
-            logger.LogError("Could not drain within {Seconds:0} s; uncommitted visits will be read again.", DrainTimeout.TotalSeconds);
+            // A broker or the coordinator down, a rebuild not finished: the consumer still commits what was
+            // acknowledged and leaves the group rather than heartbeating until the process dies.
+            logger.LogError("Could not drain within {Seconds:0} s; closing the consumer: what was acknowledged is committed, the rest will be read again.",
+                DrainTimeout.TotalSeconds);
             ExitCode = 1;
+            await CloseConsumerAsync(processor);
             return;
         }
         try
@@ -164,11 +174,18 @@ public sealed class ProcessorService(
         }
     }
 
-    private static async Task AbortQuietlyAsync(VisitProcessor processor)
+    /// <summary>Closes the consumer, waiting <see cref="CloseTimeout"/> at most (a coordinator that does not answer).</summary>
+    private async Task CloseConsumerAsync(VisitProcessor processor)
     {
+        var closed = processor.AbortAsync();
         try
         {
-            await processor.AbortAsync();
+            await closed.WaitAsync(CloseTimeout);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogError("The consumer did not close within {Seconds:0} s; the group takes its partitions back after its session time-out.",
+                CloseTimeout.TotalSeconds);
         }
         catch (Exception)
         {
