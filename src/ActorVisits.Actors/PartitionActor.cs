@@ -23,8 +23,13 @@ namespace ActorVisits.Actors;
 /// </summary>
 public sealed class PartitionActor : UntypedActor, IWithTimers
 {
-    /// <summary>How long a stopping partition actor waits for its URL entities to confirm their passivation.</summary>
-    private static readonly TimeSpan PassivationTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a stopping partition actor waits for its URL entities to confirm their passivation: a new assignment
+    /// of the partition on this node counts into the same shard only after that (the registry waits 30 s at most).
+    /// An entity still passivating then refuses the new actor's steps, and the stream fails rather than count them
+    /// into an entity about to stop (<see cref="UrlActor"/>).
+    /// </summary>
+    private static readonly TimeSpan PassivationTimeout = TimeSpan.FromSeconds(20);
 
     private readonly string? _shard;
     private readonly IActorRef? _urlShards;
@@ -370,11 +375,12 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void Complete(Request request)
     {
         _inFlight.Remove(request.Id);
-        // Fenced: some URL entity of this actor's shard lives on another node and counted nothing. Shards are placed on
-        // the node they are named after, so this is a bug; failing the request stops the stream before the visits'
-        // offsets are committed uncounted.
+        // Fenced: some URL entity of this actor's shard lives on another node, or was still stopping for this
+        // partition's previous actor, and counted nothing. Failing the request stops the stream before the visits'
+        // offsets are committed uncounted; the restarted member rebuilds the partition.
         request.ReplyTo.Tell(_fenced
-            ? new Status.Failure(new InvalidOperationException($"URL shard {_shard} answers from another node; its visits were not counted."))
+            ? new Status.Failure(new InvalidOperationException(
+                $"URL shard {_shard} answers from another node, or from an entity still stopping for the previous assignment; its visits were not counted."))
             : new Updated(request.Updates, request.LateSoFar, request.FailedSoFar, request.Duplicates));
     }
 

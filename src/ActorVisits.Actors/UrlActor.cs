@@ -18,6 +18,9 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
     private UrlWindows? _counts;
     private IActorRef? _owner;
 
+    /// <summary>Told to stop: its shard stops it once it has handled what is already in its mailbox.</summary>
+    private bool _stopping;
+
     // Where an answer's updates are gathered before they are copied into an array of their exact size: one per thread,
     // as an actor handles its message on one thread without yielding, and a URL actor keeps no list of its own.
     [ThreadStatic]
@@ -34,7 +37,11 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
     {
         switch (message)
         {
-            case ApplySteps apply when !Sender.Path.Address.HasLocalScope:
+            case ApplySteps apply when !Sender.Path.Address.HasLocalScope || _stopping:
+                // From another node, or after its passivation began: the steps of the partition actor of a new
+                // assignment that came before this entity's predecessor had answered its stop (it stopped after a
+                // time-out). Counted here, they would be lost with this entity, its successor starting empty, so
+                // nothing is counted and the stream fails before their offsets are committed.
                 Sender.Tell(new UrlChanged(apply.Url, [], false, apply.Request) { Fenced = true });
                 break;
             case ApplySteps apply:
@@ -45,6 +52,7 @@ public sealed class UrlActor(WindowSet windows, string? failVisitsOfUrl) : Untyp
                 break;
             case StopUrl stop:
                 // The shard buffers what arrives after this for a new incarnation; the answer tells the partition actor so.
+                _stopping = true;
                 Context.Parent.Tell(new Passivate(PoisonPill.Instance));
                 Sender.Tell(new UrlStopping(stop.Url));
                 break;

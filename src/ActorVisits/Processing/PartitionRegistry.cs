@@ -77,6 +77,9 @@ internal sealed class PartitionRegistry(
         try
         {
             await previousStopped;
+            // Revoked while the predecessor stopped: a claim now could outlive the new owner's (the directory keeps
+            // the latest), and queries for the partition would come to this node, which no longer counts it.
+            cancel.ThrowIfCancellationRequested();
             if (sharded is not null)
             {
                 // Allocated to this node before any other node learns it owns the partition and queries the shard.
