@@ -619,7 +619,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         if (discarded > 0)
             Metrics.AddCommitted(0, discarded);
-        if (_uncommitted.Count == 0 || (requests is null && !retryNow && DateTime.UtcNow < _nextCommitRetry))
+        // After a refusal, new requests wait for the retry time too: each attempt may block this thread (a commit
+        // waits for a coordinator that is down), and the committer asks every 200 ms.
+        if (_uncommitted.Count == 0 || (!retryNow && DateTime.UtcNow < _nextCommitRetry))
         {
             Complete(requests, null);
             return;
@@ -656,6 +658,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             // member keeps (incremental rebalancing keeps most); those it loses are dropped then (at-least-once: their
             // new owner reads the uncommitted records again).
             _nextCommitRetry = DateTime.UtcNow + CommitRetryInterval;
+            // Not a failure of the stream, but said (once per 10 s): a rebalance that never settles commits nothing.
+            Warn("COMMIT", $"commit refused while the group rebalances ({e.Error.Reason}, {e.Error.Code}); kept and retried once it settles");
             return null;
         }
         catch (KafkaException e) when (IsRetriableCommitError(e.Error.Code))
@@ -735,9 +739,10 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             or ErrorCode.Local_Transport or ErrorCode.NetworkException or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Retry
             or ErrorCode.Local_TimedOutQueue;
 
+    /// <summary>A commit refused because the group moved on (classic protocol) or the member's epoch did (KIP-848's).</summary>
     private static bool IsRebalanceError(ErrorCode code) =>
         code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId
-            or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost;
+            or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.StaleMemberEpoch or ErrorCode.FencedMemberEpoch;
 
     private void FailPendingCommits(Exception reason)
     {
