@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorVisits.Kafka.Admin;
 
 /// <summary>Where to move a consumer group: the start of each partition, its end, or the first record at or after a time.</summary>
-public abstract record OffsetTarget
+public abstract partial record OffsetTarget
 {
     private OffsetTarget() { }
 
@@ -19,11 +19,15 @@ public abstract record OffsetTarget
         {
             "earliest" => new Earliest(),
             "latest" => new Latest(),
-            _ => DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            // ISO-8601 with its offset only: "03/04/2019" or "10:00" would be read in some culture's order, or as today.
+            _ => IsoWithOffset().IsMatch(text.Trim()) && DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal, out var time)
                 ? new AtTime(time)
                 : null,
         };
         return target is not null;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex IsoWithOffset();
 }

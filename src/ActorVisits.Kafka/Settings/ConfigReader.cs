@@ -23,13 +23,13 @@ public sealed class ConfigReader(Config config, string section)
         return value > 0 ? value : throw Invalid(key, $"must be a positive whole number (got {value})");
     }
 
-    /// <summary>A TCP port, 1 to 65535, or 0 when <paramref name="zeroMeansNone"/>.</summary>
-    public int Port(string key, bool zeroMeansNone = false)
+    /// <summary>A TCP port, 1 to 65535, or 0 when <paramref name="zeroMeansAnyFree"/>.</summary>
+    public int Port(string key, bool zeroMeansAnyFree = false)
     {
         var value = Read(key, path => config.GetInt(path));
-        return value is > 0 and <= 65535 || (zeroMeansNone && value == 0)
+        return value is > 0 and <= 65535 || (zeroMeansAnyFree && value == 0)
             ? value
-            : throw Invalid(key, $"must be a port from 1 to 65535{(zeroMeansNone ? ", or 0 for none" : "")} (got {value})");
+            : throw Invalid(key, $"must be a port from 1 to 65535{(zeroMeansAnyFree ? ", or 0 for any free port" : "")} (got {value})");
     }
 
     public IReadOnlyList<string> StringList(string key) => Read(key, path => config.GetStringList(path).ToList());

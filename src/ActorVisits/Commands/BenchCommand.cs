@@ -29,11 +29,11 @@ internal static class BenchCommand
                 result.AddError(error);
         });
         var duration = Durations.Option("--step", "How long each rate is offered (e.g. 30s). Default: 20s.");
-        var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic.", DefaultValueFactory = _ => 6 };
-        var urls = new Option<int>("--urls") { Description = "Catalogue pages the generator visits (Zipf-popular).", DefaultValueFactory = _ => 10_000 };
-        var ceilingVisits = new Option<int>("--ceiling-visits") { Description = "Visits consumed by each drained-topic ceiling run.", DefaultValueFactory = _ => 60_000 };
-        var rebuildVisits = new Option<int>("--rebuild-visits") { Description = "Visits written to a topic, then replayed three times to measure how fast windows are rebuilt (the median is reported).", DefaultValueFactory = _ => 300_000 };
-        var stateUrls = new Option<int>("--state-urls") { Description = "Active URLs created to measure the state held per URL.", DefaultValueFactory = _ => 200_000 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic.", DefaultValueFactory = _ => 6 }.AtLeast(1);
+        var urls = new Option<int>("--urls") { Description = "Catalogue pages the generator visits (Zipf-popular).", DefaultValueFactory = _ => 10_000 }.AtLeast(1);
+        var ceilingVisits = new Option<int>("--ceiling-visits") { Description = "Visits consumed by each drained-topic ceiling run.", DefaultValueFactory = _ => 60_000 }.AtLeast(1);
+        var rebuildVisits = new Option<int>("--rebuild-visits") { Description = "Visits written to a topic, then replayed three times to measure how fast windows are rebuilt (the median is reported).", DefaultValueFactory = _ => 300_000 }.AtLeast(1);
+        var stateUrls = new Option<int>("--state-urls") { Description = "Active URLs created to measure the state held per URL.", DefaultValueFactory = _ => 200_000 }.AtLeast(1);
         var lingerMs = new Option<int?>("--linger-ms")
         {
             Description = "linger.ms of every producer of the run (generator, processor, plain clients); default: the configuration's (5). 1 favours latency.",

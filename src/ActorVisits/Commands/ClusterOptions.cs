@@ -39,7 +39,7 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
 
     private readonly Option<int?> _httpPort = new("--http-port")
     {
-        Description = "Port of the HTTP endpoint GET /urls/{url} (a URL's live counts); 0 for none. Default: $ACTORVISITS_HTTP_PORT, else actorvisits.http.port (8080).",
+        Description = "Port of HTTP: the dashboard, GET /urls/{url} (a URL's live counts), /healthz/live, /healthz/ready, /metrics; 0: any free port (the log says which). Default: $ACTORVISITS_HTTP_PORT, else actorvisits.http.port (8080).",
     };
 
     private readonly Option<string?> _httpBind = new("--http-bind")
@@ -68,8 +68,8 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
             parse.GetValue(_hostname) ?? Environment("ACTORVISITS_CLUSTER_HOSTNAME") ?? settings.Hostname,
             Port("--port", parse.GetValue(_port)) ?? Port("ACTORVISITS_CLUSTER_PORT", Environment("ACTORVISITS_CLUSTER_PORT")) ?? settings.Port,
             seeds ?? settings.SeedNodes,
-            Port("--http-port", parse.GetValue(_httpPort), zeroMeansNone: true)
-                ?? Port("ACTORVISITS_HTTP_PORT", Environment("ACTORVISITS_HTTP_PORT"), zeroMeansNone: true)
+            Port("--http-port", parse.GetValue(_httpPort), zeroMeansAnyFree: true)
+                ?? Port("ACTORVISITS_HTTP_PORT", Environment("ACTORVISITS_HTTP_PORT"), zeroMeansAnyFree: true)
                 ?? settings.HttpPort,
             Environment("ACTORVISITS_CLUSTER_BIND_HOSTNAME") ?? settings.BindHostname,
             parse.GetValue(_httpBind) ?? Environment("ACTORVISITS_HTTP_BIND") ?? settings.HttpBind)
@@ -88,15 +88,15 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
         _ => throw new InvalidConfigurationException($"{name} must be on or off (got '{value}')."),
     };
 
-    private static int? Port(string name, string? value, bool zeroMeansNone = false)
+    private static int? Port(string name, string? value, bool zeroMeansAnyFree = false)
     {
         if (value is null)
             return null;
-        return int.TryParse(value, out var port) ? Port(name, port, zeroMeansNone) : throw new InvalidConfigurationException($"{name} must be a port number (got '{value}').");
+        return int.TryParse(value, out var port) ? Port(name, port, zeroMeansAnyFree) : throw new InvalidConfigurationException($"{name} must be a port number (got '{value}').");
     }
 
-    private static int? Port(string name, int? port, bool zeroMeansNone = false) =>
-        port is not { } value || value is > 0 and <= 65535 || (zeroMeansNone && value == 0)
+    private static int? Port(string name, int? port, bool zeroMeansAnyFree = false) =>
+        port is not { } value || value is > 0 and <= 65535 || (zeroMeansAnyFree && value == 0)
             ? port
-            : throw new InvalidConfigurationException($"{name} must be a port from 1 to 65535{(zeroMeansNone ? ", or 0 for none" : "")} (got {value}).");
+            : throw new InvalidConfigurationException($"{name} must be a port from 1 to 65535{(zeroMeansAnyFree ? ", or 0 for any free port" : "")} (got {value}).");
 }

@@ -21,6 +21,11 @@ internal static class FaultsCommand
             Description = "The embedded broker's control address.",
             DefaultValueFactory = _ => $"http://127.0.0.1:{BrokerCommand.DefaultControlPort}",
         };
+        broker.Validators.Add(result =>
+        {
+            if (!Uri.TryCreate(result.GetValueOrDefault<string>(), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+                result.AddError($"--broker must be an http:// address such as http://127.0.0.1:{BrokerCommand.DefaultControlPort} (got '{result.GetValueOrDefault<string>()}').");
+        });
         var command = new Command("faults",
             "Inject faults into a running embedded broker ('actorvisits broker'): brokers down or failed over, slow brokers, failing requests, moved leaders. " +
             "Example: actorvisits faults \"at 0s: failover 2 for 10s; at 20s: errors OffsetCommit NOT_COORDINATOR*3\"")

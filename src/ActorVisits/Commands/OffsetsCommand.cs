@@ -11,11 +11,11 @@ internal static class OffsetsCommand
     {
         var kafka = new KafkaOptions();
         var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group to inspect or reset.", Required = true };
-        var topic = new Option<string>("--topic", "-t") { Description = "Topic whose partitions are shown or reset.", DefaultValueFactory = _ => Topics.Visits };
+        var topic = new Option<string?>("--topic", "-t") { Description = "Topic whose partitions are shown or reset. Default: actorvisits.processor.input-topic (visits), from --config when given." };
         var reset = new Option<string?>("--reset")
         {
             Description = "Move the group's committed offsets: 'earliest' (replay everything), 'latest' (skip to the end) or an " +
-                          "ISO-8601 time (first record at or after it). Refused while the group has active members.",
+                          "ISO-8601 time with its offset from UTC, such as 2019-03-02T09:21:05Z (first record at or after it). Refused while the group has active members.",
         };
 
         var command = new Command("offsets", "Show a consumer group's committed offset, end offset and lag per partition, or reset them.")
@@ -26,14 +26,15 @@ internal static class OffsetsCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var group = parse.GetValue(groupId)!;
-            var topicName = parse.GetValue(topic)!;
+            var config = kafka.LoadConfig(parse);
+            var topicName = parse.GetValue(topic) ?? Processing.ProcessorSettings.FromConfig(config).InputTopic;
             OffsetTarget? target = null;
             if (parse.GetValue(reset) is { } resetText && !OffsetTarget.TryParse(resetText, out target))
             {
-                Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time such as 2019-03-02T09:21:05Z.");
+                Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time with its offset from UTC, such as 2019-03-02T09:21:05Z.");
                 return 2;
             }
-            await using IKafkaAdmin cluster = new KafkaAdmin(kafka.Resolve(parse).Client());
+            await using IKafkaAdmin cluster = new KafkaAdmin(kafka.Resolve(parse, config).Client());
             try
             {
                 if (target is not null)

@@ -15,9 +15,9 @@ internal static class TailCommand
         var kafka = new KafkaOptions();
         var topic = new Option<string>("--topic", "-t") { Description = "Topic to read.", DefaultValueFactory = _ => Topics.Visits };
         var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group; its committed offsets are where reading resumes.", DefaultValueFactory = _ => "actorvisits-tail" };
-        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many records (then drain and commit). Default: until Ctrl+C." };
+        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many records (then drain and commit). Default: until Ctrl+C." }.AtLeast(1);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the summary, not each record." };
-        var commitBatch = new Option<int?>("--commit-batch") { Description = "Commit after this many records (1 commits after every record). Default: actorvisits.kafka.committer.max-batch (1000)." };
+        var commitBatch = new Option<int?>("--commit-batch") { Description = "Commit after this many records (1 commits after every record). Default: actorvisits.kafka.committer.max-batch (1000)." }.AtLeast(1);
 
         var command = new Command("tail", "Read a topic in a consumer group (auto-commit off), print records as 'partition offset key value', commit after printing.")
         {

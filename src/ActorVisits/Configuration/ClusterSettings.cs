@@ -38,7 +38,7 @@ public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IR
             cluster.String("hostname"),
             cluster.Port("port"),
             cluster.StringList("seed-nodes"),
-            http.Port("port", zeroMeansNone: true),
+            http.Port("port", zeroMeansAnyFree: true),
             cluster.OptionalString("bind-hostname") ?? "",
             http.String("bind"))
         {

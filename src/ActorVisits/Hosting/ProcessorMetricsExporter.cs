@@ -82,6 +82,12 @@ public sealed class ProcessorMetricsExporter
                 _clusterMembers.WithLabels(status.ToString()).Set(state.Members.Count(m => m.Status == status));
             _unreachable.Set(state.Unreachable.Count);
         }
+        else
+        {
+            // Not clustered: every status at 0, as the help says, rather than no series at all.
+            foreach (var status in Enum.GetValues<Akka.Cluster.MemberStatus>())
+                _clusterMembers.WithLabels(status.ToString()).Set(0);
+        }
         _urlActors.Set(urlActors.Value);
         if (service.Processor is not { } processor)
         {
@@ -112,6 +118,9 @@ public sealed class ProcessorMetricsExporter
         var partitions = processor.Partitions();
         _assigned.Set(partitions.Count);
         _rebuilding.Set(partitions.Count(p => !p.Rebuilt));
-        _ready.Set(processor.NotReadyBecause() is null ? 1 : 0);
+        // The same verdict as /healthz/ready: a cluster member that is not Up (leaving, exiting) is not ready either.
+        var memberUp = !system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal)
+                       || Akka.Cluster.Cluster.Get(system).SelfMember.Status == Akka.Cluster.MemberStatus.Up;
+        _ready.Set(memberUp && processor.NotReadyBecause() is null ? 1 : 0);
     }
 }

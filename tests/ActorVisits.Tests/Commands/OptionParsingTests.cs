@@ -28,6 +28,11 @@ public sealed class OptionParsingTests
         Assert.True(OffsetTarget.TryParse("2019-03-02T10:21:05+01:00", out var at));
         Assert.Equal(new DateTimeOffset(2019, 3, 2, 9, 21, 5, TimeSpan.Zero), Assert.IsType<OffsetTarget.AtTime>(at).Time);
         Assert.False(OffsetTarget.TryParse("tomorrow-ish", out _));
+        Assert.Equal(new DateTimeOffset(2019, 3, 2, 9, 21, 5, 250, TimeSpan.Zero),
+            Assert.IsType<OffsetTarget.AtTime>(OffsetTarget.TryParse("2019-03-02T09:21:05.25Z", out var utc) ? utc : null).Time);
+        // Not ISO-8601 with its offset: read in some culture's order, as today, or in an unknown zone.
+        foreach (var vague in new[] { "03/04/2019", "10:00", "2019-03-02T09:21:05", "2019-03-02", "March 2, 2019" })
+            Assert.False(OffsetTarget.TryParse(vague, out _), vague);
     }
 
     [Fact]
@@ -55,4 +60,39 @@ public sealed class OptionParsingTests
         var malformed = Assert.Throws<InvalidConfigurationException>(() => BenchCommand.BenchProperties(["no-equals-sign"]));
         Assert.Contains("--property", malformed.Message);
     }
+
+    [Fact]
+    public void A_parse_error_never_repeats_a_secret_argument()
+    {
+        // Lower-case -x is not an option: the default error output would repeat "sasl.password=hunter2".
+        string[] args = ["tail", "-x", "sasl.password=hunter2", "--count", "5"];
+        var parse = Root().Parse(args);
+        Assert.NotEmpty(parse.Errors);
+        Assert.Contains(parse.Errors, e => e.Message.Contains("hunter2", StringComparison.Ordinal));
+
+        var error = new StringWriter();
+        Assert.True(SecretArguments.TryReportMasked(parse, args, error));
+        Assert.DoesNotContain("hunter2", error.ToString());
+        Assert.Contains("sasl.password=*****", error.ToString());
+        Assert.Contains("tail --help", error.ToString());
+
+        // No secret: the default output, which shows the help too.
+        string[] plain = ["tail", "--nonsense"];
+        Assert.False(SecretArguments.TryReportMasked(Root().Parse(plain), plain, new StringWriter()));
+    }
+
+    [Theory]
+    [InlineData("--count", "tail", "--count", "0")]
+    [InlineData("--count", "tail", "-n", "-3")]
+    [InlineData("--commit-batch", "tail", "--commit-batch", "0")]
+    [InlineData("--broker", "faults", "down 1 for 1s", "--broker", "not-a-uri")]
+    [InlineData("--partitions", "bench", "--partitions", "0")]
+    public void Nonsense_numbers_and_addresses_are_parse_errors_naming_the_option(string option, params string[] args)
+    {
+        var error = Assert.Single(Root().Parse(args).Errors);
+        Assert.StartsWith(option + " must be", error.Message);
+    }
+
+    private static System.CommandLine.RootCommand Root() =>
+        new() { TailCommand.Create(), FaultsCommand.Create(), BenchCommand.Create() };
 }

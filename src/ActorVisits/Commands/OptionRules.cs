@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace ActorVisits.Commands;
+
+/// <summary>Range checks for numeric options: a value out of range is a parse error (exit code 2) naming the option.</summary>
+internal static class OptionRules
+{
+    /// <summary>Refuses values below <paramref name="minimum"/>; returns the option.</summary>
+    public static Option<T> AtLeast<T>(this Option<T> option, long minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>() is { } value && Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) < minimum)
+                result.AddError($"{option.Name} must be at least {minimum} (got {value}).");
+        });
+        return option;
+    }
+}
