@@ -95,6 +95,11 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         private Action _deliveredCallback = () => { };
         private int _signalPending;
 
+        // The first record librdkafka gave up on (it reports an error only once no retry is left): the stage fails on
+        // it at once, rather than once its envelope reaches the head of the queue, which may take message.timeout.ms
+        // behind a slow partition while later envelopes are acknowledged but can no longer be committed.
+        private KafkaProduceFailedException? _undeliverable;
+
         public Logic(ProducerFlowStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
         {
             _stage = stage;
@@ -214,6 +219,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                 {
                     inFlight.FailedTopic = inFlight.Envelope.Records[index].Topic;
                     inFlight.Error = _producer!.ErrorOf(report.Error);
+                    Interlocked.CompareExchange(ref _undeliverable, new KafkaProduceFailedException(inFlight.FailedTopic, inFlight.Error, null), null);
                 }
                 else if (inFlight.Deliveries.Length > 0)
                 {
@@ -236,7 +242,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             finally
             {
                 // The last touch of the envelope here: once its count is down, the stage may release it.
-                if (Interlocked.Decrement(ref inFlight.Remaining) == 0)
+                if (Interlocked.Decrement(ref inFlight.Remaining) == 0 || report.Error != ErrorCode.NoError)
                     _deliveredCallback();
             }
         }
@@ -247,6 +253,11 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             // counted in between would find the flag still up and never wake the stage.
             Interlocked.Exchange(ref _signalPending, 0);
             EmitCompleted();
+            if (Volatile.Read(ref _undeliverable) is { } undeliverable && !IsClosed(_stage._out))
+            {
+                FailStage(undeliverable);
+                return;
+            }
             PullIfRoom();
             CompleteWhenDrained(onlyIfFinished: true);
         }

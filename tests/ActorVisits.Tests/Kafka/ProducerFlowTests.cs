@@ -86,6 +86,38 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     }
 
     [Fact]
+    public async Task A_record_the_brokers_refuse_fails_the_flow_at_once_even_behind_one_still_waiting_for_its_leader()
+    {
+        var waiting = await kafka.NewTopicAsync(1, "waiting");
+        var refused = await kafka.NewTopicAsync(1, "refused-behind");
+        kafka.Broker.SetPartitionLeader(waiting, 0, 1);
+        kafka.Broker.SetPartitionLeader(refused, 0, 2);
+        var settings = ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8);
+        // The first record would be retried for two minutes; the flow must not wait that long to report the second.
+        settings.Config.MessageTimeoutMs = 120_000;
+        kafka.Broker.SetBrokerDown(1);
+        try
+        {
+            // Broker 1 is down, so the refusal goes to broker 2's produce request, the second record's.
+            kafka.Broker.FailRequests(KafkaRequest.Produce, [ErrorCode.TopicAuthorizationFailed]);
+            var done = Source.From([
+                    ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(waiting, "key", "first"), 1),
+                    ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(refused, "key", "second"), 2),
+                ])
+                .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
+                .RunWith(Sink.Ignore<ProducerResults<string, string, int>>(), Sys.Materializer());
+
+            var failure = await Assert.ThrowsAsync<KafkaProduceFailedException>(() => done.WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal(ErrorCode.TopicAuthorizationFailed, failure.Error.Code);
+            Assert.Contains($"'{refused}'", failure.Message);
+        }
+        finally
+        {
+            kafka.Broker.SetBrokerUp(1);
+        }
+    }
+
+    [Fact]
     public async Task A_fatal_idempotence_error_fails_the_flow_instead_of_leaving_it_waiting()
     {
         var topic = await kafka.NewTopicAsync(1, "fatal");
