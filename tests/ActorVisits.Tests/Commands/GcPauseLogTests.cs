@@ -27,5 +27,8 @@ public sealed class GcPauseLogTests
         var after = log.Totals();
         Assert.True(after.Milliseconds[(int)kind] > before.Milliseconds[(int)kind]);
         Assert.Contains(kind == GcPauseLog.Kind.Gen1 ? "gen1 " : "blocking gen2 ", GcPauseLog.Describe(before, after));
+        // A blocking gen2 collection says why it ran: here, because it was induced.
+        if (kind == GcPauseLog.Kind.BlockingGen2)
+            Assert.Matches(@"blocking gen2 [\d,]+ ms in \d+ \([^)]*\binduced \d+", GcPauseLog.Describe(before, after));
     }
 }
