@@ -29,6 +29,15 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public const string PropertiesFileEnvironmentVariable = "ACTORVISITS_KAFKA_PROPERTIES_FILE";
+
+    private readonly Option<string?> _propertiesFile = new("--properties-file")
+    {
+        Description = "A file of librdkafka client properties, one key=value per line (# starts a comment), as Kafka's own tools take " +
+                      "with --command-config: the way to pass secrets (a mounted secret file) without putting them on the command line. " +
+                      $"Applied over actorvisits.kafka.client-properties, under -X. Default: ${PropertiesFileEnvironmentVariable} if set.",
+    };
+
     private readonly Option<string?> _config = new("--config")
     {
         Description = "HOCON file whose keys override the reference configuration (hocon/actorvisits.conf).",
@@ -38,6 +47,7 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
     {
         command.Options.Add(_bootstrapServers);
         command.Options.Add(_properties);
+        command.Options.Add(_propertiesFile);
         command.Options.Add(_config);
     }
 
@@ -61,6 +71,14 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
         }
         ClientProperties.Validate(flagged, key => $"--property {key}");
         var properties = new Dictionary<string, string>(settings.ClientProperties);
+        if ((parse.GetValue(_propertiesFile) ?? _environment.Get(PropertiesFileEnvironmentVariable)) is { } file)
+        {
+            var name = parse.GetValue(_propertiesFile) is null ? PropertiesFileEnvironmentVariable : "--properties-file";
+            var fromFile = ReadPropertiesFile(file, name);
+            ClientProperties.Validate(fromFile, key => $"{key} in {name} {file}");
+            foreach (var (key, value) in fromFile)
+                properties[key] = value;
+        }
         foreach (var (key, value) in flagged)
             properties[key] = value;
         return settings with
@@ -70,5 +88,31 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
                                ?? settings.BootstrapServers,
             ClientProperties = properties,
         };
+    }
+
+    /// <summary>key=value lines; blank lines and lines starting with # are skipped. A bad line is named by its number only: it may hold a secret.</summary>
+    private static List<KeyValuePair<string, string>> ReadPropertiesFile(string file, string name)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidConfigurationException($"{name}: cannot read {file}: {e.Message}", e);
+        }
+        var properties = new List<KeyValuePair<string, string>>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+                continue;
+            var separator = line.IndexOf('=');
+            if (separator <= 0)
+                throw new InvalidConfigurationException($"{name}: line {i + 1} of {file} is not of the form key=value (it is not shown: it may be a secret).");
+            properties.Add(KeyValuePair.Create(line[..separator].Trim(), line[(separator + 1)..].Trim()));
+        }
+        return properties;
     }
 }

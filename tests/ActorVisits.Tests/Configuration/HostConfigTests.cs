@@ -164,6 +164,43 @@ public sealed class HostConfigTests : IDisposable
         Assert.Equal("smallest", Resolve("-X", "auto.offset.reset=smallest").Client().Get("auto.offset.reset"));
     }
 
+    [Fact]
+    public void A_properties_file_passes_secrets_off_the_command_line_under_the_flags_and_never_shows_them()
+    {
+        var properties = _file + ".properties";
+        try
+        {
+            File.WriteAllText(properties, "# mounted from a secret\nsecurity.protocol = SASL_SSL\n\nsasl.username=shop\nsasl.password=hunter2\nlinger.ms=7\n");
+            File.WriteAllText(_file, """actorvisits.kafka.client-properties { "linger.ms" = 3, "sasl.username" = config }""");
+            var environment = new EnvironmentVariables(name => name == KafkaOptions.PropertiesFileEnvironmentVariable ? properties : null);
+
+            // The file over the configuration, -X over the file; from the flag or from the environment.
+            foreach (var settings in new[] { Resolve("--config", _file, "--properties-file", properties, "-X", "linger.ms=9"), Resolve(environment, "--config", _file, "-X", "linger.ms=9") })
+            {
+                Assert.Equal("SASL_SSL", settings.ClientProperties["security.protocol"]);
+                Assert.Equal("shop", settings.ClientProperties["sasl.username"]);
+                Assert.Equal("hunter2", settings.ClientProperties["sasl.password"]);
+                Assert.Equal("9", settings.ClientProperties["linger.ms"]);
+            }
+
+            // A bad line is named by its number, a refused secret by its key; neither shows the value.
+            File.WriteAllText(properties, "sasl.username=shop\nsasl.password hunter2\n");
+            var malformed = Assert.Throws<InvalidConfigurationException>(() => Resolve("--properties-file", properties)).Message;
+            Assert.Contains("line 2", malformed);
+            Assert.DoesNotContain("hunter2", malformed);
+            File.WriteAllText(properties, "sasl.pasword=hunter2\n");
+            var refused = Assert.Throws<InvalidConfigurationException>(() => Resolve("--properties-file", properties)).Message;
+            Assert.Contains("sasl.pasword", refused);
+            Assert.DoesNotContain("hunter2", refused);
+            File.Delete(properties);
+            Assert.Contains("cannot read", Assert.Throws<InvalidConfigurationException>(() => Resolve("--properties-file", properties)).Message);
+        }
+        finally
+        {
+            File.Delete(properties);
+        }
+    }
+
     private static KafkaSettings Resolve(params string[] args) => Resolve(EnvironmentVariables.None, args);
 
     private static KafkaSettings Resolve(EnvironmentVariables environment, params string[] args)
