@@ -37,7 +37,7 @@ internal sealed class PartitionRegistry(
         var ready = waitsForState
             ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
             : Task.CompletedTask;
-        local.Register(partition.Partition.Value, actor);
+        local.Register(partition.Partition.Value, actor, () => assignmentOf(partition, epoch) is not null);
         var assignment = assignmentOf(partition, epoch);
         if (assignment is not { HeldJustBefore: true })
             produced.OwnedElsewhere(partition, epoch);
