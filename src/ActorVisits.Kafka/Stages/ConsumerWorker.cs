@@ -91,6 +91,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// <summary>Set when the poll loop failed: the close that follows commits nothing more.</summary>
     private bool _failing;
 
+    // Closing: what was processed has been committed (or cannot be any more), so revoking waits for nothing.
+    private bool _closing;
+
     public ConsumerWorker(ConsumerSettings<TKey, TValue> settings, IReadOnlyList<string> topics)
     {
         _settings = settings;
@@ -196,6 +199,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             }
             ServeCommits();
             CommitBeforeClosing();
+            _closing = true;
             ReleasePartitions(consumer, reader);
             consumer.Close();
             _consumer = null;
@@ -552,8 +556,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         NoteGeneration();
         foreach (var partition in partitions)
             _releasedInGeneration[partition] = _lastGeneration;
-        // Lost partitions are someone else's already; a failing stream commits nothing more.
-        if (!lost && !_failing)
+        // Lost partitions are someone else's already; a failing stream commits nothing more; a closing consumer has
+        // served its last commits (a graceful stop drained the stream first; an abandoned one has nothing to wait for).
+        if (!lost && !_failing && !_closing)
             DrainRevoked(partitions);
         foreach (var partition in partitions)
         {

@@ -238,6 +238,8 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             {
                 inFlight.FailedTopic ??= inFlight.Envelope.Records[index].Topic;
                 inFlight.Error = new Error(ErrorCode.Unknown, $"the delivery report could not be read: {e.Message}");
+                Interlocked.CompareExchange(ref _undeliverable, new KafkaProduceFailedException(inFlight.FailedTopic, inFlight.Error, e), null);
+                _deliveredCallback();
             }
             finally
             {

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace ActorVisits.Commands;
 
-/// <summary>Range checks for numeric options: a value out of range is a parse error (exit code 2) naming the option.</summary>
+/// <summary>Range checks for numeric options: a value out of range is a parse error (exit code 1, with the usage) naming the option.</summary>
 internal static class OptionRules
 {
     /// <summary>Refuses values below <paramref name="minimum"/>; returns the option.</summary>

@@ -102,11 +102,11 @@ internal static class DashboardEndpoints
         // processor's drain back until the host's stop time-out.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var aborted = ended.Token;
-        // Reconnect after 2 s when the node goes away.
-        await response.WriteAsync("retry: 2000\n\n", aborted);
         var snapshot = feed.Current;
         try
         {
+            // Reconnect after 2 s when the node goes away.
+            await response.WriteAsync("retry: 2000\n\n", aborted);
             while (!aborted.IsCancellationRequested)
             {
                 await response.WriteAsync($"id: {snapshot.Sequence}\nevent: snapshot\ndata: ", aborted);

@@ -21,38 +21,33 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
     /// <summary>Pause before reading again after the feed failed.</summary>
     private static readonly TimeSpan RestartAfter = TimeSpan.FromSeconds(10);
 
+    // On a thread of its own, all of it synchronous: a blocking poll loop resumed after an await would hold a pool thread,
+    // which the actors' dispatchers share, for good.
     protected override Task ExecuteAsync(CancellationToken stopping) =>
-        Task.Factory.StartNew(() => RunUntilStopped(stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        Task.Factory.StartNew(() => RunUntilStopped(stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>
     /// A failure of the viewer (a fatal client error, a certificate file it cannot read) is logged and the feed starts
     /// again: an exception escaping a hosted service would stop the host, and with it the counting.
     /// </summary>
-    private async Task RunUntilStopped(CancellationToken stopping)
+    private void RunUntilStopped(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await Run(stopping);
+                Run(stopping);
                 return;
             }
             catch (Exception e) when (!stopping.IsCancellationRequested)
             {
                 logger.LogError(e, "Dashboard feed failed; it reads the window topics again in {Seconds} s (counting goes on)", RestartAfter.TotalSeconds);
             }
-            try
-            {
-                await Task.Delay(RestartAfter, stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            stopping.WaitHandle.WaitOne(RestartAfter);
         }
     }
 
-    private async Task Run(CancellationToken stopping)
+    private void Run(CancellationToken stopping)
     {
         var client = kafka.Client();
         var config = WindowUpdateReader.Configure(new ConsumerConfig(new Dictionary<string, string>(client))
@@ -66,7 +61,7 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
         var topics = board.Windows.Select(w => w.Topic).ToList();
         var since = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(board.Windows.Max(w => w.Seconds)) - TimeSpan.FromMinutes(1);
-        var assigned = await AssignAsync(consumer, client, topics, since, stopping);
+        var assigned = Assign(consumer, client, topics, since, stopping);
         if (assigned is null)
             return;
         logger.LogInformation("Dashboard reading {Topics} ({Partitions} partitions) from {Since:O}", string.Join(", ", topics), assigned.Count, since);
@@ -78,7 +73,7 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
     }
 
     /// <summary>Assigns every partition of <paramref name="topics"/> at the first offset written since <paramref name="since"/>; null when stopped first.</summary>
-    private async Task<List<TopicPartitionOffset>?> AssignAsync(IConsumer<Ignore, byte[]> consumer, ClientConfig client, IReadOnlyList<string> topics,
+    private List<TopicPartitionOffset>? Assign(IConsumer<Ignore, byte[]> consumer, ClientConfig client, IReadOnlyList<string> topics,
         DateTimeOffset since, CancellationToken stopping)
     {
         using var admin = new AdminClientBuilder(client).SetLogHandler(KafkaLog.For(client)).Build();
@@ -111,14 +106,8 @@ public sealed class TrendFeed(TrendBoard board, KafkaSettings kafka, ILogger<Tre
                     logger.LogWarning("Dashboard waiting for the window topics {Topics}: {Error}", string.Join(", ", topics), e.Error.Reason);
                 warned = true;
             }
-            try
-            {
-                await Task.Delay(Retry, stopping);
-            }
-            catch (OperationCanceledException)
-            {
+            if (stopping.WaitHandle.WaitOne(Retry))
                 return null;
-            }
         }
         return null;
     }

@@ -23,7 +23,8 @@ public sealed class ProcessorService(
 
     /// <summary>
     /// Longest wait for the consumer to close when the stream could not drain or failed: it commits what was
-    /// acknowledged and leaves the group, so that another member takes the partitions over at once.
+    /// acknowledged and leaves the group, so that another member takes the partitions over at once (not when the group
+    /// coordinator is what is down: neither can be sent then, and the group waits for the session time-out).
     /// </summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 

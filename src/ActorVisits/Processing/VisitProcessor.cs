@@ -136,12 +136,11 @@ public sealed class VisitProcessor
     }
 
     /// <summary>Stops consuming at once, after an error; what was not committed is read again next time.</summary>
-    public async Task AbortAsync()
-    {
-        if (_repartitioning is { } repartitioning)
-            await repartitioning.Control.ShutdownAsync();
-        await Control.ShutdownAsync();
-    }
+    public Task AbortAsync() =>
+        // Both at once: the time the caller allows is for both.
+        _repartitioning is { } repartitioning
+            ? Task.WhenAll(repartitioning.Control.ShutdownAsync(), Control.ShutdownAsync())
+            : Control.ShutdownAsync();
 
     /// <summary>Starts processing; the group resumes from its committed offsets (or <c>start-from</c> without any).</summary>
     public static VisitProcessor Start(ActorSystem system, KafkaSettings kafka, ProcessorSettings settings, TimeProvider? clock = null, bool clustered = false,
