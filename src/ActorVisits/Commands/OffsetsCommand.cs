@@ -15,7 +15,7 @@ internal static class OffsetsCommand
         var reset = new Option<string?>("--reset")
         {
             Description = "Move the group's committed offsets: 'earliest' (replay everything), 'latest' (skip to the end) or an " +
-                          "ISO-8601 time with its offset from UTC, such as 2019-03-02T09:21:05Z (first record at or after it). Refused while the group has active members.",
+                          "ISO-8601 time such as 2019-03-02T09:21:05Z (UTC when it has no offset; a date alone is its midnight in UTC): the first record at or after it. Refused while the group has active members.",
         };
 
         var command = new Command("offsets", "Show a consumer group's committed offset, end offset and lag per partition, or reset them.")
@@ -31,7 +31,7 @@ internal static class OffsetsCommand
             OffsetTarget? target = null;
             if (parse.GetValue(reset) is { } resetText && !OffsetTarget.TryParse(resetText, out target))
             {
-                Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time with its offset from UTC, such as 2019-03-02T09:21:05Z.");
+                Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time such as 2019-03-02T09:21:05Z.");
                 return 2;
             }
             await using IKafkaAdmin cluster = new KafkaAdmin(kafka.Resolve(parse, config).Client());

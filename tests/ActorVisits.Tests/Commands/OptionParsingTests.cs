@@ -30,8 +30,13 @@ public sealed class OptionParsingTests
         Assert.False(OffsetTarget.TryParse("tomorrow-ish", out _));
         Assert.Equal(new DateTimeOffset(2019, 3, 2, 9, 21, 5, 250, TimeSpan.Zero),
             Assert.IsType<OffsetTarget.AtTime>(OffsetTarget.TryParse("2019-03-02T09:21:05.25Z", out var utc) ? utc : null).Time);
-        // Not ISO-8601 with its offset: read in some culture's order, as today, or in an unknown zone.
-        foreach (var vague in new[] { "03/04/2019", "10:00", "2019-03-02T09:21:05", "2019-03-02", "March 2, 2019" })
+        // Without an offset: UTC; a date alone: its midnight in UTC.
+        Assert.Equal(new DateTimeOffset(2019, 3, 2, 9, 21, 5, TimeSpan.Zero),
+            Assert.IsType<OffsetTarget.AtTime>(OffsetTarget.TryParse("2019-03-02T09:21:05", out var bare) ? bare : null).Time);
+        Assert.Equal(new DateTimeOffset(2019, 3, 2, 0, 0, 0, TimeSpan.Zero),
+            Assert.IsType<OffsetTarget.AtTime>(OffsetTarget.TryParse("2019-03-02", out var day) ? day : null).Time);
+        // Not ISO-8601: read in some culture's order, or as today.
+        foreach (var vague in new[] { "03/04/2019", "10:00", "March 2, 2019", "2019-3-2" })
             Assert.False(OffsetTarget.TryParse(vague, out _), vague);
     }
 
