@@ -35,10 +35,24 @@ internal static class VisitRepartitioner
         var completion = KafkaConsumer.CommittableSource(consumerSettings, settings.InputTopic)
             .MapMaterializedValue(materialized => control = materialized)
             .Select(message => ProducerEnvelope<byte[], byte[], CommittableOffset>.Single(Rekeyed(message.Record, settings, metrics, clock), message.CommittableOffset))
-            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(kafka.Producer(Serializers.ByteArray, Serializers.ByteArray) with { KeepDeliveryResults = false }))
+            .Via(KafkaProducer.FlexiFlow<byte[], byte[], CommittableOffset>(CopyProducer(kafka)))
             .Select(results => results.PassThrough)
             .RunWith(Committer.Sink(kafka.Committer), system.Materializer());
         return (control, completion);
+    }
+
+    /// <summary>
+    /// The copies' producer. Gapless: the counting side skips a copy whose source offset is not above the highest it
+    /// counted from that source partition, so a copy that timed out (a broker away for <c>outage-tolerance</c>) must not
+    /// be followed by a later one landing, or the first, produced again after the restart, would be skipped as counted
+    /// and its visit lost. With the gapless guarantee such a failure is fatal to the producer at once.
+    /// </summary>
+    internal static ProducerSettings<byte[], byte[]> CopyProducer(KafkaSettings kafka)
+    {
+        var producer = kafka.Producer(Serializers.ByteArray, Serializers.ByteArray) with { KeepDeliveryResults = false };
+        // Changes delivery: a gap in the idempotent sequence fails the producer instead of letting later records through.
+        producer.Config.EnableGaplessGuarantee = true;
+        return producer;
     }
 
     /// <summary>

@@ -20,6 +20,18 @@ public sealed class UnkeyedInputTests(EmbeddedKafkaFixture kafka)
     private const int Partitions = 4;
 
     [Fact]
+    public void The_copies_producer_is_gapless_so_that_a_copy_that_timed_out_is_never_followed_by_a_later_one()
+    {
+        var producer = ActorVisits.Processing.VisitRepartitioner.CopyProducer(KafkaSettings.FromConfig(ActorVisits.Configuration.HostConfig.Reference));
+
+        Assert.True(producer.Config.EnableGaplessGuarantee);
+        Assert.True(producer.Config.EnableIdempotence);
+        Assert.Equal(Acks.All, producer.Config.Acks);
+        // librdkafka takes it as it is set (with idempotence, as it requires).
+        Assert.Null(ActorVisits.Kafka.Native.PropertyCheck.FirstRefused(producer.Config));
+    }
+
+    [Fact]
     public async Task One_process_killed_and_restarted_counts_unkeyed_visits_exactly_once()
     {
         var (run, repartition) = await CreateRunAsync();
