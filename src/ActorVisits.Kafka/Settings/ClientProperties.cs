@@ -21,15 +21,20 @@ public static class ClientProperties
     public static IEnumerable<KeyValuePair<string, string>> Parse(IEnumerable<string> keyValues) =>
         keyValues.Select(pair =>
         {
-            var separator = pair.IndexOf('=');
-            if (separator <= 0)
-            {
-                // Only what looks like a key is repeated: the rest may be a secret typed after the wrong separator.
-                var key = new string(pair.TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').ToArray());
-                throw new ArgumentException($"Client property '{key}…' is not of the form key=value (the rest of it is not shown: it may be a secret).");
-            }
-            return KeyValuePair.Create(pair[..separator].Trim(), pair[(separator + 1)..].Trim());
+            if (TrySplit(pair, out var property))
+                return property;
+            // Only what looks like a key is repeated: the rest may be a secret typed after the wrong separator.
+            var key = new string(pair.TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').ToArray());
+            throw new ArgumentException($"Client property '{key}…' is not of the form key=value (the rest of it is not shown: it may be a secret).");
         }).ToList();
+
+    /// <summary>Splits <c>key=value</c> at its first '=', both sides trimmed; false without a key before one.</summary>
+    public static bool TrySplit(string pair, out KeyValuePair<string, string> property)
+    {
+        var separator = pair.IndexOf('=');
+        property = separator > 0 ? KeyValuePair.Create(pair[..separator].Trim(), pair[(separator + 1)..].Trim()) : default;
+        return separator > 0;
+    }
 
     /// <summary>
     /// Throws <see cref="InvalidConfigurationException"/> naming (by <paramref name="nameOf"/>) the first property
@@ -54,5 +59,8 @@ public static class ClientProperties
 
     /// <summary>One line per property for logs, secrets masked.</summary>
     public static IEnumerable<string> Describe(IEnumerable<KeyValuePair<string, string>> config) =>
-        config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={(IsSecret(p.Key) ? "*****" : p.Value)}");
+        config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={(IsSecret(p.Key) ? Masked : p.Value)}");
+
+    /// <summary>What is shown instead of a secret property's value.</summary>
+    public const string Masked = "*****";
 }

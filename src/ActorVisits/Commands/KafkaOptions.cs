@@ -108,10 +108,9 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
             var line = lines[i].Trim();
             if (line.Length == 0 || line.StartsWith('#'))
                 continue;
-            var separator = line.IndexOf('=');
-            if (separator <= 0)
+            if (!ClientProperties.TrySplit(line, out var property))
                 throw new InvalidConfigurationException($"{name}: line {i + 1} of {file} is not of the form key=value (it is not shown: it may be a secret).");
-            properties.Add(KeyValuePair.Create(line[..separator].Trim(), line[(separator + 1)..].Trim()));
+            properties.Add(property);
         }
         return properties;
     }

@@ -25,8 +25,7 @@ internal static class SecretArguments
         return true;
     }
 
-    private static bool IsSecret(string argument) =>
-        argument.IndexOf('=') is > 0 and var separator && ClientProperties.IsSecret(argument[..separator]);
+    private static bool IsSecret(string argument) => ClientProperties.TrySplit(argument, out var property) && ClientProperties.IsSecret(property.Key);
 
-    private static string Masked(string argument) => argument[..(argument.IndexOf('=') + 1)] + "*****";
+    private static string Masked(string argument) => argument[..(argument.IndexOf('=') + 1)] + ClientProperties.Masked;
 }
