@@ -212,14 +212,15 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         public void OnDelivered(NativeDeliveryReport report)
         {
             var inFlight = InFlight.Of(report.RecordOpaque, out var index);
+            var failed = report.Error != ErrorCode.NoError;
+            Exception? unreadable = null;
             try
             {
                 // The record is read only when needed: an envelope may make it on each read (OutputRecordList).
-                if (report.Error != ErrorCode.NoError)
+                if (failed)
                 {
                     inFlight.FailedTopic = inFlight.Envelope.Records[index].Topic;
                     inFlight.Error = _producer!.ErrorOf(report.Error);
-                    Interlocked.CompareExchange(ref _undeliverable, new KafkaProduceFailedException(inFlight.FailedTopic, inFlight.Error, null), null);
                 }
                 else if (inFlight.Deliveries.Length > 0)
                 {
@@ -238,13 +239,15 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             {
                 inFlight.FailedTopic ??= inFlight.Envelope.Records[index].Topic;
                 inFlight.Error = new Error(ErrorCode.Unknown, $"the delivery report could not be read: {e.Message}");
-                Interlocked.CompareExchange(ref _undeliverable, new KafkaProduceFailedException(inFlight.FailedTopic, inFlight.Error, e), null);
-                _deliveredCallback();
+                (failed, unreadable) = (true, e);
             }
             finally
             {
-                // The last touch of the envelope here: once its count is down, the stage may release it.
-                if (Interlocked.Decrement(ref inFlight.Remaining) == 0 || report.Error != ErrorCode.NoError)
+                if (failed)
+                    Interlocked.CompareExchange(ref _undeliverable, new KafkaProduceFailedException(inFlight.FailedTopic!, inFlight.Error!, unreadable), null);
+                // The last touch of the envelope here: once its count is down, the stage may release it. A failure
+                // wakes the stage at once.
+                if (Interlocked.Decrement(ref inFlight.Remaining) == 0 || failed)
                     _deliveredCallback();
             }
         }
