@@ -30,15 +30,26 @@ public sealed class ProcessorReadiness(ActorSystem system, ProcessorService serv
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (options.Cluster.Enabled && Akka.Cluster.Cluster.Get(system).SelfMember.Status != Akka.Cluster.MemberStatus.Up)
-            return Task.FromResult(HealthCheckResult.Unhealthy($"cluster member {Akka.Cluster.Cluster.Get(system).SelfMember.Status}, not Up"));
-        if (service.Processor is not { } processor)
-            return Task.FromResult(HealthCheckResult.Unhealthy("the processor has not started"));
+        if (NotProcessingBecause(system, service, options.Cluster.Enabled) is { } reason)
+            return Task.FromResult(HealthCheckResult.Unhealthy(reason));
+        var processor = service.Processor!;
         var notReady = processor.NotReadyBecause();
         var partitions = processor.Partitions();
         var data = new Dictionary<string, object> { ["partitions"] = string.Join(",", partitions.Select(p => p.Partition)) };
         return Task.FromResult(notReady is null
             ? HealthCheckResult.Healthy($"{partitions.Count} partitions assigned and rebuilt", data)
             : HealthCheckResult.Unhealthy(notReady, data: data));
+    }
+
+    /// <summary>The verdict of <see cref="CheckHealthAsync"/>, for the <c>actorvisits_ready</c> gauge.</summary>
+    public static bool IsReady(ActorSystem system, ProcessorService service, bool clustered) =>
+        NotProcessingBecause(system, service, clustered) is null && service.Processor!.NotReadyBecause() is null;
+
+    /// <summary>Why there is no processor to ask yet (a cluster member not Up, a processor not started); null when there is.</summary>
+    private static string? NotProcessingBecause(ActorSystem system, ProcessorService service, bool clustered)
+    {
+        if (clustered && Akka.Cluster.Cluster.Get(system).SelfMember.Status is var status && status != Akka.Cluster.MemberStatus.Up)
+            return $"cluster member {status}, not Up";
+        return service.Processor is null ? "the processor has not started" : null;
     }
 }

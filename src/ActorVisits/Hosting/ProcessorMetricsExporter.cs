@@ -75,7 +75,8 @@ public sealed class ProcessorMetricsExporter
 
     private void Collect(ActorSystem system, ProcessorService service, UrlActorCount urlActors)
     {
-        if (system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+        var clustered = system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
+        if (clustered)
         {
             var state = Akka.Cluster.Cluster.Get(system).State;
             foreach (var status in Enum.GetValues<Akka.Cluster.MemberStatus>())
@@ -118,9 +119,7 @@ public sealed class ProcessorMetricsExporter
         var partitions = processor.Partitions();
         _assigned.Set(partitions.Count);
         _rebuilding.Set(partitions.Count(p => !p.Rebuilt));
-        // The same verdict as /healthz/ready: a cluster member that is not Up (leaving, exiting) is not ready either.
-        var memberUp = !system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal)
-                       || Akka.Cluster.Cluster.Get(system).SelfMember.Status == Akka.Cluster.MemberStatus.Up;
-        _ready.Set(memberUp && processor.NotReadyBecause() is null ? 1 : 0);
+        // The verdict of /healthz/ready: a cluster member that is not Up (leaving, exiting) is not ready either.
+        _ready.Set(ProcessorReadiness.IsReady(system, service, clustered) ? 1 : 0);
     }
 }
