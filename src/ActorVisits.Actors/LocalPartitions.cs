@@ -9,11 +9,11 @@ public sealed class LocalPartitions
     private readonly ConcurrentDictionary<int, Entry> _actors = new();
 
     /// <summary>
-    /// Registers <paramref name="actor"/> for <paramref name="partition"/>, while <paramref name="stillAssigned"/> holds
-    /// (null: until unregistered): a revoked assignment's actor is unregistered only on the stream's next turn, and
-    /// must not answer queries with counts frozen at the revocation meanwhile.
+    /// Registers <paramref name="actor"/> for <paramref name="partition"/>, while <paramref name="stillAssigned"/> holds:
+    /// a revoked assignment's actor is unregistered only on the stream's next turn, and must not answer queries with
+    /// counts frozen at the revocation meanwhile.
     /// </summary>
-    public void Register(int partition, IActorRef actor, Func<bool>? stillAssigned = null) => _actors[partition] = new Entry(actor, stillAssigned);
+    public void Register(int partition, IActorRef actor, Func<bool> stillAssigned) => _actors[partition] = new Entry(actor, stillAssigned);
 
     /// <summary>Forgets <paramref name="actor"/>, unless a newer assignment already replaced it.</summary>
     public void Unregister(int partition, IActorRef actor)
@@ -24,7 +24,7 @@ public sealed class LocalPartitions
 
     public bool TryGet(int partition, out IActorRef actor)
     {
-        if (_actors.TryGetValue(partition, out var entry) && (entry.StillAssigned is null || entry.StillAssigned()))
+        if (_actors.TryGetValue(partition, out var entry) && entry.StillAssigned())
         {
             actor = entry.Actor;
             return true;
@@ -33,5 +33,5 @@ public sealed class LocalPartitions
         return false;
     }
 
-    private sealed record Entry(IActorRef Actor, Func<bool>? StillAssigned);
+    private sealed record Entry(IActorRef Actor, Func<bool> StillAssigned);
 }
