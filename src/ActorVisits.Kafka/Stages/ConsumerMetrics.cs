@@ -44,6 +44,16 @@ public sealed class ConsumerMetrics
     public bool Joined { get; internal set; }
 
     /// <summary>
+    /// False from the moment the group took this consumer's partitions away as lost (its session expired, or the
+    /// coordinator no longer knew it) until its next assignment: it is then no member of the group, though
+    /// <see cref="Joined"/> stays true. Revocations in an ordinary rebalance leave it true.
+    /// </summary>
+    public bool InGroup { get; internal set; }
+
+    /// <summary>How many times the group took this consumer's partitions away as lost.</summary>
+    public int LostAssignments { get; internal set; }
+
+    /// <summary>
     /// Per assigned partition, the records between the last committed position and the partition's end as last
     /// fetched (measured once a second); a partition without any commit yet is missing.
     /// </summary>

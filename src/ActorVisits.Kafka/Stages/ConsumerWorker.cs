@@ -460,6 +460,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         Metrics.Rebalances++;
         Metrics.Joined = true;
+        Metrics.InGroup = true;
         if (partitions.Count > 0)
             Info("ASSIGN", $"Assigned {Describe(partitions)} in group generation {generation}{(rewind ? ", each from its beginning (--from-beginning)" : "")}");
         // Each partition starts exactly at the committed offset read above, the one its assignment (and so its rebuild)
@@ -569,6 +570,11 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             _committedPositions.Remove(partition);
             _paused.Remove(partition);
             _nextOffsets.Remove(partition);
+        }
+        if (lost)
+        {
+            Metrics.InGroup = false;
+            Metrics.LostAssignments++;
         }
         Metrics.Rebalances++;
     }

@@ -26,6 +26,7 @@ public sealed class ProcessorMetricsExporter
     private readonly Counter _commitFailures;
     private readonly Counter _consumeErrors;
     private readonly Counter _readAgain;
+    private readonly Counter _lostAssignments;
     private readonly Gauge _lag;
     private readonly Gauge _inFlight;
     private readonly Gauge _urlActors;
@@ -52,6 +53,7 @@ public sealed class ProcessorMetricsExporter
         _commitFailures = metrics.CreateCounter("actorvisits_commit_failures_total", "Commits refused for a retriable reason, retried with later positions.");
         _readAgain = metrics.CreateCounter("actorvisits_records_read_again_total", "Records a consumer or a rebuild delivered again within one assignment (an offset handled already); dropped, never counted twice.");
         _consumeErrors = metrics.CreateCounter("actorvisits_consume_errors_total", "Consume errors librdkafka recovered from by itself (fetch time-outs, brokers gone).");
+        _lostAssignments = metrics.CreateCounter("actorvisits_assignments_lost_total", "Times the group took a consumer's partitions away as lost (its session expired or the coordinator forgot it); not ready until it rejoins.");
         _lag = metrics.CreateGauge("actorvisits_consumer_lag_records", "Records between the last committed position and the partition's end, per assigned partition.", "topic", "partition");
         _inFlight = metrics.CreateGauge("actorvisits_records_in_flight", "Records read whose outputs are not acknowledged yet.");
         _urlActors = metrics.CreateGauge("actorvisits_url_actors", "URL actors alive (URLs with visits in the longest window).");
@@ -109,6 +111,7 @@ public sealed class ProcessorMetricsExporter
         _commitFailures.IncTo(consumers.Sum(c => c.Metrics.CommitFailures));
         _consumeErrors.IncTo(consumers.Sum(c => c.Metrics.ConsumeErrors));
         _readAgain.IncTo(metrics.ReplayReadAgain + consumers.Sum(c => c.Metrics.ReadAgain));
+        _lostAssignments.IncTo(consumers.Sum(c => c.Metrics.LostAssignments));
         foreach (var labels in _lag.GetAllLabelValues().ToList())
             _lag.RemoveLabelled(labels);
         foreach (var consumer in consumers)

@@ -86,8 +86,12 @@ public sealed class VisitProcessor
             return Error is { } error ? $"stopped on error: {error.Message}" : "stopped";
         if (!Control.Metrics.Joined)
             return $"the consumer has not joined group '{_settings.CountingGroupId}' yet";
+        if (!Control.Metrics.InGroup)
+            return $"the consumer lost its partitions and has not rejoined group '{_settings.CountingGroupId}' yet";
         if (_repartitioning is { } repartitioning && !repartitioning.Control.Metrics.Joined)
             return $"the re-keying consumer has not joined group '{_settings.GroupId}' yet";
+        if (_repartitioning is { } rekeying && !rekeying.Control.Metrics.InGroup)
+            return $"the re-keying consumer lost its partitions and has not rejoined group '{_settings.GroupId}' yet";
         var pending = Partitions().Where(p => !p.Rebuilt).Select(p => p.Partition).ToList();
         return pending.Count == 0 ? null : $"partitions {string.Join(", ", pending)} are being rebuilt";
     }
