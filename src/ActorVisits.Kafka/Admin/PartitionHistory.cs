@@ -16,9 +16,10 @@ public static class PartitionHistory
     }
 
     /// <summary>
-    /// The timestamp of the record at <paramref name="offset"/> (or the first one after it), the nearest time that
-    /// exists for one stamped outside years 1 to 9999. Leaves the partition assigned.
+    /// The record at <paramref name="offset"/> (or the first one after it): its offset and timestamp, the nearest time
+    /// that exists for one stamped outside years 1 to 9999. Null when the consumer (with <c>enable.partition.eof</c>)
+    /// reaches the partition's end first. Leaves the partition assigned.
     /// </summary>
-    public static DateTimeOffset TimestampAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout) =>
-        KafkaTime.Clamped(TimestampSearch.ReadAt(consumer, partition, offset, timeout).TimestampMs);
+    public static (long Offset, DateTimeOffset Timestamp)? RecordAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout) =>
+        TimestampSearch.ReadAt(consumer, partition, offset, timeout) is { } found ? (found.Offset, KafkaTime.Clamped(found.TimestampMs)) : null;
 }

@@ -16,29 +16,34 @@ internal static class TimestampSearch
         var wanted = time.ToUnixTimeMilliseconds();
         // The first record first: a replay usually starts before everything retained (a window longer than what the
         // partition holds), which one read answers where the search takes about log2(records) reads.
+        // No record at or after an offset (only transaction markers up to the end) counts as one stamped after the time.
         if (low < high)
         {
-            var (first, timestamp) = ReadAt(consumer, partition, low, timeout);
-            if (timestamp >= wanted)
+            if (ReadAt(consumer, partition, low, timeout) is not { } first || first.TimestampMs >= wanted)
                 high = low;
             else
-                low = first + 1;
+                low = first.Offset + 1;
         }
         while (low < high)
         {
             var middle = low + (high - low) / 2;
-            var (offset, timestamp) = ReadAt(consumer, partition, middle, timeout);
-            if (timestamp >= wanted)
-                high = Math.Min(middle, offset);
+            if (ReadAt(consumer, partition, middle, timeout) is not { } found)
+                high = middle;
+            else if (found.TimestampMs >= wanted)
+                high = Math.Min(middle, found.Offset);
             else
-                low = offset + 1;
+                low = found.Offset + 1;
         }
         consumer.Unassign();
         return new TopicPartitionOffset(partition, low);
     }
 
-    /// <summary>The first record at or after <paramref name="offset"/>: its offset and timestamp. Leaves the partition assigned.</summary>
-    public static (long Offset, long TimestampMs) ReadAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout)
+    /// <summary>
+    /// The first record at or after <paramref name="offset"/>: its offset and timestamp. Null when a consumer with
+    /// <c>enable.partition.eof</c> reaches the end of the partition first: nothing from there on is a record (a
+    /// transaction's marker, a compacted gap, the end itself). Leaves the partition assigned.
+    /// </summary>
+    public static (long Offset, long TimestampMs)? ReadAt(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset, TimeSpan timeout)
     {
         consumer.Assign(new TopicPartitionOffset(partition, offset));
         var deadline = DateTime.UtcNow + timeout;
@@ -54,9 +59,12 @@ internal static class TimestampSearch
                 // A fetch that failed (a broker gone or slow): librdkafka retries it until the deadline.
                 continue;
             }
-            // Only a record at or after the offset asked for: one fetched for an earlier assignment is not the answer.
-            if (record is { IsPartitionEOF: false } && record.TopicPartition == partition && record.Offset.Value >= offset)
-                return (record.Offset.Value, record.Message.Timestamp.UnixTimestampMs);
+            // Only a record (or an end) at or after the offset asked for: one fetched for an earlier assignment is not the answer.
+            if (record is null || record.TopicPartition != partition || record.Offset.Value < offset)
+                continue;
+            if (record.IsPartitionEOF)
+                return null;
+            return (record.Offset.Value, record.Message.Timestamp.UnixTimestampMs);
         }
         throw new TimeoutException($"No record could be read from {partition} at offset {offset} within {timeout.TotalSeconds:0} s.");
     }

@@ -23,6 +23,9 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
     private const int PollTimeoutMs = 100;
 
+    /// <summary>How many records back (1, 2, 4... offsets before the committed one) a replay looks for its anchor.</summary>
+    private const int MaxAnchorProbes = 20;
+
     /// <summary>
     /// Replays on a dedicated thread into <paramref name="partition"/>, which was created rebuilding. The task completes
     /// once the actor has all the replayed visits, or quietly when <paramref name="cancel"/> fires (the partition was
@@ -49,6 +52,9 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         var consumerSettings = kafka.Consumer($"{settings.GroupId}.rebuild", Deserializers.ByteArray, Deserializers.ByteArray);
         // Only records that exist are read: no reason to let a broker hold a fetch for more (the embedded one always does).
         consumerSettings.Config.FetchWaitMaxMs = 10;
+        // The end of the partition is told, so that a replay (and the search for its start) stops there even when the
+        // records just before the committed offset are no records (a transaction's marker, a compacted gap).
+        consumerSettings.Config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerSettings.Config).SetLogHandler(KafkaLog.For(consumerSettings.Config)).Build();
         // Where the replay starts: asked again while the brokers cannot answer (nothing has been counted yet).
         var from = RetryWhileBrokersFail(() => ReplayStart(consumer, topicPartition, committedOffset), kafka.OutageTolerance, cancel);
@@ -81,7 +87,12 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             if (record.IsEmpty)
                 continue;
             if (record.Error == ErrorCode.Local_PartitionEOF)
+            {
+                // Everything before the end was delivered: at or past the committed offset, nothing is left to replay.
+                if (record.Offset >= committedOffset)
+                    break;
                 continue;
+            }
             if (record.Error != ErrorCode.NoError)
             {
                 // A fetch that failed (a broker gone or slow): librdkafka retries it from the same offset.
@@ -134,10 +145,8 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         var logStart = consumer.QueryWatermarkOffsets(topicPartition, ReadTimeout).Low.Value;
         if (committedOffset <= logStart)
             return null;
-        // A record stamped in the future (any producer may) says nothing of where the last window starts: the wall clock does.
-        var lastCommitted = PartitionHistory.TimestampAt(consumer, topicPartition, committedOffset - 1, ReadTimeout);
-        if (lastCommitted > DateTimeOffset.UtcNow)
-            lastCommitted = DateTimeOffset.UtcNow;
+        if (LastStampBefore(consumer, topicPartition, committedOffset, logStart) is not { } lastCommitted)
+            return null;
         var lookBack = TimeSpan.FromSeconds(settings.Windows.LongestSeconds) + settings.RebuildMargin;
         // From the start for a last record stamped before 1970 plus the look-back (the time index takes no negative time).
         if (lastCommitted < DateTimeOffset.UnixEpoch + lookBack)
@@ -145,6 +154,44 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         var replayFrom = lastCommitted - lookBack;
         return Math.Max(logStart, PartitionHistory.FirstOffsetAtOrAfter(consumer, topicPartition, replayFrom, ReadTimeout));
     }
+
+    /// <summary>
+    /// The time the replay looks back from: the timestamp of the last record before <paramref name="committedOffset"/>,
+    /// or of one a little earlier, found by stepping back (1, 2, 4... offsets) when the offsets just before it hold no
+    /// record (a transaction's marker, a compacted gap) or a record stamped in the future (any producer may stamp so;
+    /// it says nothing of where the last window starts). An earlier anchor only replays more. Null when no record
+    /// precedes the committed offset.
+    /// </summary>
+    private (DateTimeOffset Stamp, bool Plausible)? AnchorBefore(IConsumer<byte[], byte[]> consumer, TopicPartition topicPartition, long committedOffset, long logStart)
+    {
+        var latestPlausible = DateTimeOffset.UtcNow + settings.MaxFutureSkew;
+        (DateTimeOffset Stamp, bool Plausible)? future = null;
+        for (var (step, probes) = (1L, 0); probes < MaxAnchorProbes; step *= 2, probes++)
+        {
+            var at = Math.Max(logStart, committedOffset - step);
+            if (PartitionHistory.RecordAt(consumer, topicPartition, at, ReadTimeout) is { } found && found.Offset < committedOffset)
+            {
+                if (found.Timestamp <= latestPlausible)
+                    return (found.Timestamp, true);
+                future ??= (found.Timestamp, false);
+            }
+            if (at == logStart)
+                break;
+        }
+        return future;
+    }
+
+    /// <summary>
+    /// <see cref="AnchorBefore"/>'s time; a record stamped in the future with none plausible before it within the probes
+    /// anchors at the wall clock, as the last window cannot end later.
+    /// </summary>
+    private DateTimeOffset? LastStampBefore(IConsumer<byte[], byte[]> consumer, TopicPartition topicPartition, long committedOffset, long logStart) =>
+        AnchorBefore(consumer, topicPartition, committedOffset, logStart) switch
+        {
+            null => null,
+            ({ } stamp, true) => stamp > DateTimeOffset.UtcNow ? DateTimeOffset.UtcNow : stamp,
+            _ => DateTimeOffset.UtcNow,
+        };
 
     /// <summary>Runs <paramref name="read"/> again, a second apart, while it fails for want of brokers, for up to <paramref name="tolerance"/>.</summary>
     private static T RetryWhileBrokersFail<T>(Func<T> read, TimeSpan tolerance, CancellationToken cancel)

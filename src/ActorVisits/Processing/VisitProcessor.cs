@@ -266,10 +266,10 @@ public sealed class VisitProcessor
         {
             (partitions[next], counted[next]) = (partition, visits);
             questions[next++] = Question(partition.Actor, new CountVisits(visits.Visits));
-            allReady &= partition.Ready.IsCompleted;
+            allReady &= partition.Ready.IsCompletedSuccessfully;
         }
         // A rebuilding partition keeps the request until its replay is done: no time limit until then, and a failed
-        // rebuild fails the stream.
+        // rebuild fails the stream with its own error (awaited, not left to the actor's silence and the ask time-out).
         if (!allReady)
             await Task.WhenAll(partitions.Select(p => p.Ready));
         var answers = await AnswersWithinAsync(questions, partitions);
@@ -353,6 +353,10 @@ public sealed class VisitProcessor
                 _partitions.For(partition.Partition, partition.Epoch, resumeAt, now);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
+        // A rebuild that failed (its records unreadable for longer than outage-tolerance) fails the stream with its
+        // error even when no record of its partition comes: the partition would otherwise stay rebuilding, silently.
+        if (partitions.FirstOrDefault(p => p.Ready.IsFaulted) is { } failed)
+            await failed.Ready;
         _ends.Refresh(partitions.Where(p => now - p.LastRecordAt >= _settings.IdleAdvance).Select(p => p.Partition).ToList());
         var answers = await AnswersWithinAsync(partitions.Select(p => Question(p.Actor, new Tick(now, _ends.HandledToTheEnd(p.Partition, p.NextOffset)))).ToArray(), partitions);
         var outputs = new Outputs(this, new Handled([]));
