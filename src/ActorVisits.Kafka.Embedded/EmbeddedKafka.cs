@@ -85,7 +85,8 @@ public sealed class EmbeddedKafka : IKafkaAdmin
         return Task.CompletedTask;
     }
 
-    private bool TopicExists(string topic)
+    /// <summary>Whether the cluster holds <paramref name="topic"/>, asked without creating it (a metadata request naming it would).</summary>
+    public bool TopicExists(string topic)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BrokerAddresses }).Build();
         return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Any(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError);

@@ -129,6 +129,63 @@ public sealed partial class FaultPlan
     /// Carries the plan out on <paramref name="kafka"/>, saying each step as it happens on <paramref name="log"/>;
     /// returns once every fault has ended. Cancelled, it ends the faults in force (brokers up, round trips back to 0).
     /// </summary>
+    /// <summary>
+    /// Why the plan cannot run against <paramref name="kafka"/> (a broker id it lacks, failing over its only broker, a
+    /// topic or partition it does not hold), checked before the first step; null when it can.
+    /// </summary>
+    public string? CannotRunOn(EmbeddedKafka kafka)
+    {
+        foreach (var step in Steps)
+        {
+            var broker = step.Fault switch
+            {
+                Fault.Down down => down.Broker,
+                Fault.Failover failover => failover.Broker,
+                Fault.Rtt rtt => rtt.Broker,
+                Fault.Coordinator coordinator => coordinator.Broker,
+                Fault.Leader { Broker: { } leader } => leader,
+                _ => 0,
+            };
+            if (broker > kafka.BrokerCount)
+                return $"Fault step '{step}': there is no broker {broker} (brokers 1 to {kafka.BrokerCount}).";
+            if (step.Fault is Fault.Failover && kafka.BrokerCount < 2)
+                return $"Fault step '{step}': failing over needs at least two brokers.";
+            if (step.Fault is Fault.Leader leaderStep)
+            {
+                IReadOnlyDictionary<int, int> leaders;
+                try
+                {
+                    if (!kafka.TopicExists(leaderStep.Topic))
+                        return $"Fault step '{step}': there is no topic '{leaderStep.Topic}'.";
+                    leaders = kafka.Leaders(leaderStep.Topic);
+                }
+                catch (KafkaException e)
+                {
+                    return $"Fault step '{step}': topic '{leaderStep.Topic}' cannot be read ({e.Error.Reason}).";
+                }
+                if (leaderStep.Partition is { } partition && !leaders.ContainsKey(partition))
+                    return $"Fault step '{step}': topic '{leaderStep.Topic}' has no partition {partition} (partitions 0 to {leaders.Count - 1}).";
+            }
+        }
+        return null;
+    }
+
+    /// <summary><see cref="RunAsync"/>, saying through <paramref name="log"/> why the plan stopped if a step failed, rather than failing silently.</summary>
+    public async Task RunReportingAsync(EmbeddedKafka kafka, Action<string> log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(kafka, log, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            log($"[fault] the plan stopped: {e.Message}");
+        }
+    }
+
     public async Task RunAsync(EmbeddedKafka kafka, Action<string> log, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -51,3 +51,15 @@ catch (Exception e) when (e is TimeoutException or InvalidOperationException or 
     Console.Error.WriteLine(e.Message);
     return 1;
 }
+catch (OperationCanceledException)
+{
+    // Ctrl+C or SIGTERM while a command was still waiting (a join, an answer): the usual exit code of an interrupt.
+    Console.Error.WriteLine("Interrupted.");
+    return 130;
+}
+catch (Exception e)
+{
+    // Anything else a command did not expect: still one line (its type says where to look), not a stack trace.
+    Console.Error.WriteLine($"Failed: {e.Message} ({e.GetType().Name}).");
+    return 1;
+}

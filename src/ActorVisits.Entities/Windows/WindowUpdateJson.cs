@@ -86,10 +86,13 @@ public static class WindowUpdateJson
             url = root.GetProperty("url").GetString() ?? "";
             window = root.GetProperty("window").GetString() ?? "";
             count = root.GetProperty("count").GetInt32();
-            windowEnd = DateTimeOffset.Parse(root.GetProperty("windowEnd").GetString()!, CultureInfo.InvariantCulture);
+            // A null or out-of-range end (a hand-written record) is no update either, not a reader's failure.
+            if (root.GetProperty("windowEnd").GetString() is not { } end
+                || !DateTimeOffset.TryParse(end, CultureInfo.InvariantCulture, DateTimeStyles.None, out windowEnd))
+                return false;
             return url.Length > 0;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             return false;
         }

@@ -80,8 +80,13 @@ internal static class BrokerCommand
             var running = new List<Task>();
             if (plan is not null)
             {
+                if (plan.CannotRunOn(cluster) is { } reason)
+                {
+                    Console.Error.WriteLine(reason);
+                    return 2;
+                }
                 Console.WriteLine($"Fault plan: {plan}.");
-                running.Add(plan.RunAsync(cluster, Console.WriteLine, cancellationToken));
+                running.Add(plan.RunReportingAsync(cluster, Console.WriteLine, cancellationToken));
             }
             Console.WriteLine("Serving until Ctrl+C or SIGTERM.");
             try
@@ -91,7 +96,7 @@ internal static class BrokerCommand
             catch (OperationCanceledException)
             {
             }
-            await Task.WhenAll(running.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+            await Task.WhenAll(running);
             Console.WriteLine("Embedded Kafka stopped; its topics and offsets are gone.");
             return 0;
         });
@@ -125,8 +130,10 @@ internal static class BrokerCommand
             {
                 return Results.BadRequest(new { error = e.Message });
             }
+            if (plan.CannotRunOn(cluster) is { } reason)
+                return Results.BadRequest(new { error = reason });
             Console.WriteLine($"Fault plan received: {plan}.");
-            _ = plan.RunAsync(cluster, Console.WriteLine, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+            _ = plan.RunReportingAsync(cluster, Console.WriteLine, stopping);
             return Results.Accepted(value: new { steps = plan.Steps.Select(s => s.ToString()), lastsSeconds = plan.Length.TotalSeconds });
         });
         try

@@ -51,12 +51,21 @@ internal static class FaultsCommand
             {
                 answer = await http.PostAsync("/faults", new StringContent(text, Encoding.UTF8, "text/plain"), cancellationToken);
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 Console.Error.WriteLine($"No embedded broker answers at {http.BaseAddress} ({e.Message}); start one with 'actorvisits broker'.");
                 return 1;
             }
-            var body = await answer.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            JsonElement body;
+            try
+            {
+                body = await answer.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            }
+            catch (JsonException)
+            {
+                Console.Error.WriteLine($"{http.BaseAddress} answered {(int)answer.StatusCode} without the broker's JSON: is it the control port of 'actorvisits broker' (--control-port)?");
+                return 1;
+            }
             if (!answer.IsSuccessStatusCode)
             {
                 Console.Error.WriteLine(body.TryGetProperty("error", out var error) ? error.GetString() : body.ToString());

@@ -1,3 +1,4 @@
+using ActorVisits.Kafka.Stages;
 using System.CommandLine;
 using ActorVisits.Kafka.Dsl;
 using Akka.Actor;
@@ -57,7 +58,7 @@ internal static class TailCommand
                 {
                     await committed;
                 }
-                catch (Exception e) when (e is KafkaException or InvalidOperationException)
+                catch (Exception e) when (e is KafkaException or KafkaConsumeFailedException or InvalidOperationException)
                 {
                     Console.Error.WriteLine($"Stopped on error: {e.Message}");
                     return 1;

@@ -20,6 +20,25 @@ public sealed class WindowUpdateJsonTests
     }
 
     [Fact]
+    public void A_url_is_written_as_it_is_so_the_value_reads_as_the_key_but_quotes_and_control_characters_are_escaped()
+    {
+        var json = Encoding.UTF8.GetString(WindowUpdateJson.Serialize(new WindowUpdate("/search?q=a+b&c=é<x>'\"\t", WindowSet.Default[0], 1, Now)));
+
+        Assert.StartsWith("""{"url":"/search?q=a+b&c=é<x>'\"\t","window":"30s",""", json);
+    }
+
+    [Fact]
+    public void A_record_with_a_null_or_unrepresentable_window_end_is_no_update_rather_than_a_failure()
+    {
+        foreach (var end in new[] { "null", "\"9999-12-31T23:59:59-01:00\"", "\"soon\"", "17" })
+        {
+            var json = Encoding.UTF8.GetBytes($$"""{"url":"/tv","window":"30s","count":1,"windowEnd":{{end}}}""");
+            Assert.False(WindowUpdateJson.TryParse(json, out _, out _, out _, out _), end);
+            Assert.False(WindowUpdateJson.TryParseVersion(json, out _), end);
+        }
+    }
+
+    [Fact]
     public void A_later_generation_wins_then_a_later_offset_then_a_later_window_end()
     {
         var end = DateTimeOffset.FromUnixTimeSeconds(Now);
