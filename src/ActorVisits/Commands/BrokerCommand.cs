@@ -22,7 +22,7 @@ internal static class BrokerCommand
     {
         var brokers = new Option<int>("--brokers") { Description = "Brokers in the embedded cluster (replication factor is min(3, brokers)).", DefaultValueFactory = _ => 3 };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of each ActorVisits topic.", DefaultValueFactory = _ => 6 };
-        var port = new Option<int>("--port") { Description = "Loopback bootstrap port; if taken, the brokers' own random ports are printed instead.", DefaultValueFactory = _ => 9092 };
+        var port = new Option<int>("--port") { Description = "Loopback bootstrap port; if taken, the brokers' own random ports are printed instead.", DefaultValueFactory = _ => 9092 }.Port();
         var config = new Option<string?>("--config") { Description = "HOCON file over the reference configuration; the topics it names (input, windows, dead letters, late visits) are created." };
         var faults = new Option<string?>("--faults")
         {
@@ -39,7 +39,7 @@ internal static class BrokerCommand
         {
             Description = "Loopback HTTP port taking fault plans while the broker runs (actorvisits faults); 0: none.",
             DefaultValueFactory = _ => DefaultControlPort,
-        };
+        }.Port();
 
         var command = new Command("broker",
             "Run an embedded Kafka-protocol cluster (librdkafka's in-memory mock) with the ActorVisits topics, until Ctrl+C. " +
@@ -156,10 +156,15 @@ internal static class BrokerCommand
         {
             return EmbeddedKafka.Start(brokers, port, advertiseHost);
         }
-        catch (SocketException e)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             Console.Error.WriteLine($"Port {port} is not available ({e.SocketErrorCode}); clients must use the brokers' own addresses below.");
             return EmbeddedKafka.Start(brokers, port: null, advertiseHost);
+        }
+        catch (SocketException e)
+        {
+            // An address this machine does not have (--advertise-host), or one it may not bind: no other port would do.
+            throw new IOException($"Cannot listen on {advertiseHost ?? "loopback"}:{port} ({e.SocketErrorCode}): --advertise-host must be an address of this machine.", e);
         }
     }
 }

@@ -25,15 +25,15 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var rate = new Option<int>("--rate") { Description = "Visits per second produced by the generator.", DefaultValueFactory = _ => 500 };
+        var rate = new Option<int>("--rate") { Description = "Visits per second produced by the generator; 0 produces as fast as the brokers acknowledge.", DefaultValueFactory = _ => 500 }.AtLeast(0);
         var duration = Durations.Option("--duration", "Stop after this long (e.g. 30s); default: until Ctrl+C.");
-        var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic.", DefaultValueFactory = _ => 6 };
-        var top = new Option<int>("--top") { Description = "URLs shown per window in the live view.", DefaultValueFactory = _ => 10 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic.", DefaultValueFactory = _ => 6 }.AtLeast(1).AtMost(1000);
+        var top = new Option<int>("--top") { Description = "URLs shown per window in the live view.", DefaultValueFactory = _ => 10 }.AtLeast(1);
         var httpPort = new Option<int>("--http-port")
         {
             Description = "Loopback HTTP port of the processor (queries, health, metrics); when taken, any free one (printed).",
             DefaultValueFactory = _ => 8080,
-        };
+        }.Port();
 
         var command = new Command("demo",
             "Run the embedded broker, the visit generator and the windowed processor, with a live view of the top URLs over the last 30 s, 1 min and 5 min, until Ctrl+C or --duration.")

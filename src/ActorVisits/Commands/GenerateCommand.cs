@@ -10,10 +10,10 @@ internal static class GenerateCommand
     {
         var kafka = new KafkaOptions();
         var topic = new Option<string>("--topic") { Description = "Topic to produce visits to.", DefaultValueFactory = _ => Topics.Visits };
-        var rate = new Option<int>("--rate") { Description = "Visits per second; 0 produces as fast as the brokers acknowledge.", DefaultValueFactory = _ => 500 };
-        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many visits." };
+        var rate = new Option<int>("--rate") { Description = "Visits per second; 0 produces as fast as the brokers acknowledge.", DefaultValueFactory = _ => 500 }.AtLeast(0);
+        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many visits." }.AtLeast(1);
         var duration = Durations.Option("--duration", "Stop after this long (e.g. 60s, 5m). Without --count or --duration: until Ctrl+C.");
-        var urls = new Option<int>("--urls") { Description = "Catalogue pages to visit, Zipf-popular (/store/tech/tv first).", DefaultValueFactory = _ => 200 };
+        var urls = new Option<int>("--urls") { Description = "Catalogue pages to visit, Zipf-popular (/store/tech/tv first).", DefaultValueFactory = _ => 200 }.AtLeast(1);
         var seed = new Option<int?>("--seed") { Description = "Random seed, for a reproducible sequence of visits (timestamps are always now)." };
 
         var command = new Command("generate", "Produce realistic MediaSeller visits, keyed by URL, with acks=all and idempotence.")

@@ -15,4 +15,18 @@ internal static class OptionRules
         });
         return option;
     }
+
+    /// <summary>Refuses values above <paramref name="maximum"/>; returns the option.</summary>
+    public static Option<T> AtMost<T>(this Option<T> option, long maximum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>() is { } value && Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) > maximum)
+                result.AddError($"{option.Name} must be at most {maximum} (got {value}).");
+        });
+        return option;
+    }
+
+    /// <summary>A TCP port: 0 to 65535, 0 meaning what the option's description says.</summary>
+    public static Option<T> Port<T>(this Option<T> option) => option.AtLeast(0).AtMost(65_535);
 }

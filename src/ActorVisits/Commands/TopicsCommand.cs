@@ -9,8 +9,8 @@ internal static class TopicsCommand
     public static Command Create()
     {
         var kafka = new KafkaOptions();
-        var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic created.", DefaultValueFactory = _ => 6 };
-        var replication = new Option<int>("--replication-factor") { Description = "Replicas of each topic created; with 3 or more, min.insync.replicas=2 is set so acks=all survives a broker loss.", DefaultValueFactory = _ => 3 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic created.", DefaultValueFactory = _ => 6 }.AtLeast(1);
+        var replication = new Option<int>("--replication-factor") { Description = "Replicas of each topic created; with 3 or more, min.insync.replicas=2 is set so acks=all survives a broker loss.", DefaultValueFactory = _ => 3 }.AtLeast(1).AtMost(short.MaxValue);
 
         var command = new Command("topics",
             "Create the topics the processor's configuration names (input, each window's output, dead letters, late visits) that do not exist yet on a Kafka cluster.")

@@ -11,7 +11,7 @@ internal static class WatchCommand
     {
         var kafka = new KafkaOptions();
         var topic = new Option<string>("--topic", "-t") { Description = "Output topic to watch.", DefaultValueFactory = _ => Topics.Visits1mn };
-        var top = new Option<int>("--top") { Description = "URLs shown, most visited first.", DefaultValueFactory = _ => 20 };
+        var top = new Option<int>("--top") { Description = "URLs shown, most visited first.", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var command = new Command("watch", "Show a live table of the latest visit count per URL in an output topic (visits_30s, visits_1mn, visits_5mn), until Ctrl+C.")
         {
             topic, top,

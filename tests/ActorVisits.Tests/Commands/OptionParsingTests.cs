@@ -92,6 +92,13 @@ public sealed class OptionParsingTests
     [InlineData("--commit-batch", "tail", "--commit-batch", "0")]
     [InlineData("--broker", "faults", "down 1 for 1s", "--broker", "not-a-uri")]
     [InlineData("--partitions", "bench", "--partitions", "0")]
+    [InlineData("--port", "broker", "--port", "70000")]
+    [InlineData("--control-port", "broker", "--control-port", "-1")]
+    [InlineData("--replication-factor", "topics", "--replication-factor", "65539")]
+    [InlineData("--partitions", "topics", "--partitions", "0")]
+    [InlineData("--top", "watch", "--top", "0")]
+    [InlineData("--count", "generate", "-n", "0")]
+    [InlineData("--http-port", "demo", "--http-port", "65536")]
     public void Nonsense_numbers_and_addresses_are_parse_errors_naming_the_option(string option, params string[] args)
     {
         var error = Assert.Single(Root().Parse(args).Errors);
@@ -99,5 +106,5 @@ public sealed class OptionParsingTests
     }
 
     private static System.CommandLine.RootCommand Root() =>
-        new() { TailCommand.Create(), FaultsCommand.Create(), BenchCommand.Create() };
+        new() { TailCommand.Create(), FaultsCommand.Create(), BenchCommand.Create(), BrokerCommand.Create(), TopicsCommand.Create(), WatchCommand.Create(), GenerateCommand.Create(), DemoCommand.Create() };
 }
