@@ -25,14 +25,17 @@ internal static class WatchCommand
             var topicName = parse.GetValue(topic)!;
             var count = parse.GetValue(top);
             var counts = new LatestCounts();
+            using var viewing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var watcher = OutputWatcher.RunAsync(client, [topicName], counts.Apply, cancellationToken);
+            // A reader that fails (a topic that does not exist, refused credentials) ends the view at once, with its error.
+            _ = watcher.ContinueWith(_ => viewing.Cancel(), TaskScheduler.Default);
             // Every record of an output topic names its window; read it from the records rather than from the topic's name.
             string Window() => counts.Windows.FirstOrDefault() ?? "";
             await LiveView.RunAsync(
                 () => LiveView.TopTable($"{topicName}: latest count per URL ({counts.Updates:N0} updates read)", counts.Top(Window(), count),
                     windows.FirstOrDefault(w => w.Name == Window())?.Seconds),
                 () => $"{topicName}: " + string.Join(", ", counts.Top(Window(), Math.Min(count, 5)).Select(u => $"{u.Url}={u.Count}")),
-                cancellationToken);
+                viewing.Token);
             await watcher;
             return 0;
         });

@@ -69,4 +69,15 @@ public sealed class OutputWatcherTests(EmbeddedKafkaFixture kafka)
         var final = applied.GroupBy(u => (u.Window, u.Url)).ToDictionary(g => g.Key, g => g.Last().Count);
         Assert.Equal(last.OrderBy(e => e.Key).ToList(), final.OrderBy(e => e.Key).ToList());
     }
+
+    [Fact]
+    public async Task A_topic_that_does_not_exist_fails_the_watcher_with_the_brokers_error_instead_of_showing_nothing()
+    {
+        var missing = $"no-such-output-{Guid.NewGuid():N}";
+        var watcher = OutputWatcher.RunAsync(kafka.Client, [missing], _ => { }, CancellationToken.None);
+
+        await Eventually.HoldsAsync(() => watcher.IsCompleted, TimeSpan.FromSeconds(30), "the watcher gives up on a topic that does not exist");
+        var error = Assert.IsType<Confluent.Kafka.ConsumeException>(watcher.Exception?.GetBaseException());
+        Assert.True(error.Error.Code is Confluent.Kafka.ErrorCode.UnknownTopicOrPart or Confluent.Kafka.ErrorCode.Local_UnknownTopic, error.Error.ToString());
+    }
 }
