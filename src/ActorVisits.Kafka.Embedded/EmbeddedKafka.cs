@@ -99,6 +99,9 @@ public sealed class EmbeddedKafka : IKafkaAdmin
         string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken) =>
         _wire.ResetGroupOffsetsAsync(groupId, topic, target, cancellationToken);
 
+    public Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(string topic, OffsetTarget target, CancellationToken cancellationToken) =>
+        _wire.ResolveOffsetsAsync(topic, target, cancellationToken);
+
     /// <summary>
     /// Fault injection: broker <paramref name="brokerId"/> (1-based) drops its connections and refuses new ones. Its
     /// partitions keep it as leader (use <see cref="SetPartitionLeader"/> to fail them over, as a controller would).

@@ -23,4 +23,7 @@ public interface IKafkaAdmin : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<TopicPartitionOffset>> ResetGroupOffsetsAsync(
         string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken);
+
+    /// <summary>Where a reset to <paramref name="target"/> would put each partition of <paramref name="topic"/>; changes nothing (a dry run).</summary>
+    Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(string topic, OffsetTarget target, CancellationToken cancellationToken);
 }

@@ -92,6 +92,9 @@ public sealed class KafkaAdmin : IKafkaAdmin
         return await Task.Run(() => ResetAsSoleMember(groupId, topic, target, cancellationToken), cancellationToken);
     }
 
+    public Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(string topic, OffsetTarget target, CancellationToken cancellationToken) =>
+        Task.Run(() => ResolveTargets(topic, target), cancellationToken);
+
     /// <summary>Live members of the group, or null when the brokers do not support DescribeGroups.</summary>
     private async Task<int?> CountMembersAsync(string groupId)
     {
@@ -115,12 +118,15 @@ public sealed class KafkaAdmin : IKafkaAdmin
     {
         var partitions = PartitionsOf(topic);
         var offsets = ResolveTargets(topic, target);
-        using var consumer = BuildConsumer(groupId);
+        // Joined once the group assigns this member anything, nothing included: with as many members as partitions, a
+        // cooperative group gives a newcomer no partition at all, which is a refusal, not a join still under way.
+        var joined = false;
+        using var consumer = BuildConsumer(groupId, onAssigned: () => joined = true);
         try
         {
             consumer.Subscribe(topic);
             var deadline = DateTime.UtcNow + JoinTimeout;
-            while (consumer.Assignment.Count == 0)
+            while (!joined)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (DateTime.UtcNow > deadline)
@@ -178,7 +184,7 @@ public sealed class KafkaAdmin : IKafkaAdmin
         return metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
     }
 
-    private IConsumer<byte[], byte[]> BuildConsumer(string? groupId)
+    private IConsumer<byte[], byte[]> BuildConsumer(string? groupId, Action? onAssigned = null)
     {
         var config = new ConsumerConfig(new Dictionary<string, string>(_clientConfig))
         {
@@ -192,7 +198,10 @@ public sealed class KafkaAdmin : IKafkaAdmin
         // Joining a group needs the protocol its members speak (a broker refuses a mix; the embedded one aborts).
         if (config.Get("partition.assignment.strategy") is null)
             config.PartitionAssignmentStrategy = Settings.ConsumerSettings<byte[], byte[]>.AssignmentStrategy;
-        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLog.For(config)).Build();
+        var builder = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLog.For(config));
+        if (onAssigned is not null)
+            builder.SetPartitionsAssignedHandler((_, _) => onAssigned());
+        return builder.Build();
     }
 
     public ValueTask DisposeAsync()

@@ -72,6 +72,30 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         Assert.Equal(100, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
     }
 
+    [Fact]
+    public async Task A_reset_joining_a_group_whose_members_leave_it_no_partition_is_refused_at_once_and_a_dry_run_changes_nothing()
+    {
+        var topic = await kafka.NewTopicAsync(1, "no-share");
+        var group = kafka.NewGroup();
+        TestRecords.ProduceVisits(kafka.Client, topic, 20);
+        var settings = ConsumerSettings<string, byte[]>.Create(kafka.Client, group, Deserializers.Utf8, Deserializers.ByteArray);
+        var member = KafkaConsumer.CommittableSource(settings, topic)
+            .Select(m => m.CommittableOffset).ToMaterialized(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Keep.Left).Run(Sys.Materializer());
+        await Eventually.HoldsAsync(() => kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None).GetAwaiter().GetResult().Single().Committed == 20,
+            TimeSpan.FromSeconds(30), "the member owns the partition and committed it all");
+
+        var planned = await kafka.Broker.ResolveOffsetsAsync(topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        Assert.Equal(0, Assert.Single(planned).Offset.Value);
+        Assert.Equal(20, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
+
+        // The joining resetter is given nothing (a cooperative group keeps the only partition where it is): that is the
+        // refusal, well before the 60 s join time-out it used to wait out.
+        var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None), TimeSpan.FromSeconds(45), "the refused reset"));
+        Assert.Contains("0 of 1", refusal.Message);
+        await Eventually.CompletesAsync(member.ShutdownAsync(), TimeSpan.FromSeconds(60), "the member left its group and closed");
+    }
+
     /// <summary>A 2-partition topic of 20 visits and a group whose one member owns both partitions, committing each record.</summary>
     private async Task<(string Topic, string Group, ConsumerSettings<string, byte[]> Settings, IConsumerControl Member)> MemberOwningBothPartitionsAsync(string purpose)
     {
