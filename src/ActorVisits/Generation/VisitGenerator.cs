@@ -12,7 +12,8 @@ namespace ActorVisits.Generation;
 /// </summary>
 public static class VisitGenerator
 {
-    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(30);
+    // Within the 28 s a stopping process is given (Program's ProcessTerminationTimeout), so that the summary is printed.
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(20);
 
     public static async Task<GeneratorProgress> RunAsync(
         ProducerSettings<string, byte[]> settings, GeneratorOptions options, Action<GeneratorProgress>? onProgress, CancellationToken cancellationToken)
@@ -51,7 +52,7 @@ public static class VisitGenerator
                 var timestampMs = visit.Timestamp.ToUnixTimeMilliseconds();
                 var error = producer.Produce(topic, key, VisitJson.SerializeInPlace(visit), timestampMs, null, IntPtr.Zero);
                 if (error is { Code: ErrorCode.Local_QueueFull })
-                    await ProduceWithRoomAsync(producer, topic, key, VisitJson.Serialize(visit), timestampMs, cancellationToken);
+                    await ProduceWithRoomAsync(producer, topic, key, VisitJson.Serialize(visit), timestampMs, () => onProgress?.Invoke(Snapshot()), cancellationToken);
                 else if (error is not null)
                     throw new KafkaException(error);
                 sent++;
@@ -67,7 +68,11 @@ public static class VisitGenerator
         }
 
         // Whatever was sent gets its acknowledgement (or failure) before the summary.
-        producer.Flush(FlushTimeout);
+        if (!producer.Flush(FlushTimeout))
+        {
+            var waiting = sent - Interlocked.Read(ref deliveries.Acknowledged) - Interlocked.Read(ref deliveries.Failed);
+            Console.Error.WriteLine($"{waiting:N0} visit(s) not acknowledged within {FlushTimeout.TotalSeconds:0} s (brokers unreachable?): they may or may not have been written.");
+        }
         var summary = Snapshot();
         onProgress?.Invoke(summary);
         if (deliveries.FirstError is { } firstError)
@@ -77,11 +82,18 @@ public static class VisitGenerator
 
     /// <summary>librdkafka's queue is full: waits for acknowledgements to make room (producer-side backpressure).</summary>
     private static async Task ProduceWithRoomAsync(
-        NativeProducer producer, IntPtr topic, byte[] key, byte[] value, long timestampMs, CancellationToken cancellationToken)
+        NativeProducer producer, IntPtr topic, byte[] key, byte[] value, long timestampMs, Action report, CancellationToken cancellationToken)
     {
+        // Progress goes on being reported while the brokers do not acknowledge (down, slow): a waiting generator is not a hung one.
+        var nextReport = Stopwatch.StartNew();
         while (true)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            if (nextReport.Elapsed >= TimeSpan.FromSeconds(1))
+            {
+                report();
+                nextReport.Restart();
+            }
             var error = producer.Produce(topic, key, value, timestampMs, null, IntPtr.Zero);
             if (error is null)
                 return;
