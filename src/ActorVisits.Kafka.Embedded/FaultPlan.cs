@@ -126,10 +126,6 @@ public sealed partial class FaultPlan
     }
 
     /// <summary>
-    /// Carries the plan out on <paramref name="kafka"/>, saying each step as it happens on <paramref name="log"/>;
-    /// returns once every fault has ended. Cancelled, it ends the faults in force (brokers up, round trips back to 0).
-    /// </summary>
-    /// <summary>
     /// Why the plan cannot run against <paramref name="kafka"/> (a broker id it lacks, failing over its only broker, a
     /// topic or partition it does not hold), checked before the first step; null when it can.
     /// </summary>
@@ -186,6 +182,10 @@ public sealed partial class FaultPlan
         }
     }
 
+    /// <summary>
+    /// Carries the plan out on <paramref name="kafka"/>, saying each step as it happens on <paramref name="log"/>;
+    /// returns once every fault has ended. Cancelled, it ends the faults in force (brokers up, round trips back to 0).
+    /// </summary>
     public async Task RunAsync(EmbeddedKafka kafka, Action<string> log, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -60,6 +60,7 @@ catch (OperationCanceledException)
 catch (Exception e)
 {
     // Anything else a command did not expect: still one line (its type says where to look), not a stack trace.
-    Console.Error.WriteLine($"Failed: {e.Message} ({e.GetType().Name}).");
+    var cause = e.GetBaseException();
+    Console.Error.WriteLine($"Failed: {cause.Message} ({cause.GetType().Name}).");
     return 1;
 }

@@ -136,7 +136,7 @@ public sealed class KafkaAdmin : IKafkaAdmin
             var assigned = consumer.Assignment.Count;
             if (assigned < partitions.Count)
                 throw new ActiveMembersException(groupId,
-                    $"joining it was given {assigned} of {partitions.Count} partitions; a stopped consumer stays a member until its session times out");
+                    $"joining it was given {assigned} of {partitions.Count} partitions; a stopped consumer stays a member until its session times out, so retry once the members have left");
             consumer.Commit(offsets);
             return offsets;
         }

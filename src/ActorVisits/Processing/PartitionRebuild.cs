@@ -168,7 +168,9 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         (DateTimeOffset Stamp, bool Plausible)? future = null;
         for (var (step, probes) = (1L, 0); probes < MaxAnchorProbes; step *= 2, probes++)
         {
-            var at = Math.Max(logStart, committedOffset - step);
+            // The last probe reads from the log start: a long run of non-records before the commit (aborted
+            // transactions) must not pass for an empty partition, which would leave the windows empty.
+            var at = probes == MaxAnchorProbes - 1 ? logStart : Math.Max(logStart, committedOffset - step);
             if (PartitionHistory.RecordAt(consumer, topicPartition, at, ReadTimeout) is { } found && found.Offset < committedOffset)
             {
                 if (found.Timestamp <= latestPlausible)
