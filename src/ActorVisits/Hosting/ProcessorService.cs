@@ -86,8 +86,10 @@ public sealed class ProcessorService(
                 await Task.WhenAny(tick, stopped, terminated);
                 if (stopping.IsCancellationRequested)
                     return;
+                // A warning while visits arrive keyed other than by URL (their counts split per partition), so that log
+                // collectors filtering by level see it.
                 if (tick.IsCompletedSuccessfully)
-                    logger.LogInformation("{Progress}", processor.Metrics);
+                    logger.Log(processor.Metrics.NotKeyedByUrl > 0 && !settings.Repartition ? LogLevel.Warning : LogLevel.Information, "{Progress}", processor.Metrics);
             }
             ExitCode = 1;
             if (CoordinatedShutdown.Get(system).ShutdownReason is { } reason)
