@@ -65,7 +65,14 @@ internal static class TailCommand
                 }
                 finally
                 {
-                    await control.ShutdownAsync();
+                    try
+                    {
+                        await control.ShutdownAsync();
+                    }
+                    catch (Exception e) when (e is KafkaException or KafkaConsumeFailedException or InvalidOperationException)
+                    {
+                        // The stream's own failure, said above once.
+                    }
                 }
             }
             Console.Error.WriteLine($"Read and committed {read:N0} record(s) for group '{settings.GroupId}'.");
