@@ -561,6 +561,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         // served its last commits (a graceful stop drained the stream first; an abandoned one has nothing to wait for).
         if (!lost && !_failing && !_closing)
             DrainRevoked(partitions);
+        // librdkafka keeps an application pause across unassignment: a partition revoked while paused for backpressure
+        // would come back paused, and nothing here would resume it (it is no longer among the paused ones). Resumed as
+        // it leaves; if the buffer is still full when it returns, it is paused again like any assigned partition.
+        var pausedGone = partitions.Where(_paused.Contains).ToList();
+        if (pausedGone.Count > 0)
+            _consumer!.Resume(pausedGone);
         foreach (var partition in partitions)
         {
             _assigned.TryRemove(partition, out _);
