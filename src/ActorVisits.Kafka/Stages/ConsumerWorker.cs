@@ -643,7 +643,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             Complete(requests, null);
             return;
         }
-        Complete(requests, TryCommit());
+        var error = TryCommit();
+        // A retry with no request waiting (the input went idle while the coordinator was away; the final commit of a
+        // revocation) has nobody to hand its error to: the poll loop ends the stream with it instead of retrying quietly.
+        if (error is not null && requests is null)
+            _handlerFailure ??= error;
+        Complete(requests, error);
     }
 
     /// <summary>Commits every uncommitted position still assigned; returns the error that ends the stream, if any.</summary>

@@ -17,6 +17,29 @@ public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
     private const int Total = 4000;
 
     [Fact]
+    public async Task Commits_refused_past_commit_retry_for_fail_the_stream_even_when_the_input_has_gone_idle()
+    {
+        await using var cluster = EmbeddedKafka.Start(brokers: 1);
+        const string topic = "idle-commits";
+        await cluster.EnsureTopicsAsync([new TopicSpec(topic, 1, 1)], CancellationToken.None);
+        var client = new ClientConfig { BootstrapServers = cluster.BootstrapServers };
+        TestRecords.ProduceVisits(client, topic, 10);
+        // Every commit is refused for a retriable reason, for far longer than the stream is willing to wait.
+        cluster.FailRequests(KafkaRequest.OffsetCommit, Enumerable.Repeat(ErrorCode.GroupCoordinatorNotAvailable, 20_000).ToList());
+        var settings = ConsumerSettings<string, byte[]>.Create(client, $"idle-{Guid.NewGuid():N}", Deserializers.Utf8, Deserializers.ByteArray) with
+        {
+            CommitRetryFor = TimeSpan.FromSeconds(3),
+        };
+
+        // Ten records, then nothing: no new commit request comes after the first refusals, only the worker's retries.
+        var done = KafkaConsumer.CommittableSource(settings, topic).Select(m => m.CommittableOffset)
+            .RunWith(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Sys.Materializer());
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Eventually.CompletesAsync(done, TimeSpan.FromSeconds(30), "the stream fails"));
+        Assert.Contains("longer than commit-retry-for", failure.ToString());
+    }
+
+    [Fact]
     public async Task A_broker_down_during_acks_all_produce_leaves_every_acknowledged_record_exactly_once()
     {
         await using var cluster = EmbeddedKafka.Start(brokers: 3);
