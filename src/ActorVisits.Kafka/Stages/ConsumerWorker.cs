@@ -85,7 +85,10 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private volatile bool _stopConsuming;
     private volatile bool _shutdown;
 
-    /// <summary>What a rebalance handler threw (kept by <see cref="Guarded{T}"/>), thrown by the poll loop.</summary>
+    /// <summary>
+    /// What a rebalance handler threw (kept by <see cref="Guarded{T}"/>), or a commit error the poll loop met with no
+    /// request to answer (<see cref="ServeCommits"/>); thrown by the poll loop.
+    /// </summary>
     private Exception? _handlerFailure;
 
     /// <summary>Set when the poll loop failed: the close that follows commits nothing more.</summary>
@@ -222,7 +225,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         {
             // A rebalance handler failed inside the last poll (a refused rewind): the stream ends with its reason.
             ThrowIfHandlerFailed();
-            ServeCommits();
+            ServeCommits(failUnanswered: true);
             ApplyFlowControl();
             MeasureLag();
             if (HoldingPolls())
@@ -565,8 +568,6 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         // would come back paused, and nothing here would resume it (it is no longer among the paused ones). Resumed as
         // it leaves; if the buffer is still full when it returns, it is paused again like any assigned partition.
         var pausedGone = partitions.Where(_paused.Contains).ToList();
-        if (pausedGone.Count > 0)
-            _consumer!.Resume(pausedGone);
         foreach (var partition in partitions)
         {
             _assigned.TryRemove(partition, out _);
@@ -583,6 +584,8 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             Metrics.LostAssignments++;
         }
         Metrics.Rebalances++;
+        if (pausedGone.Count > 0)
+            _consumer!.Resume(pausedGone);
     }
 
     /// <summary>
@@ -613,7 +616,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// not hold the stream back while the coordinator is away. It fails once commits have failed for longer than
     /// <see cref="ConsumerSettings{TKey,TValue}.CommitRetryFor"/>, or for a reason no retry cures.
     /// </summary>
-    private void ServeCommits(bool retryNow = false)
+    /// <param name="failUnanswered">
+    /// From the poll loop only: an error with no request to answer ends the stream. A revocation's final commit and the
+    /// graceful stop's leave theirs to the next request or to the closing warning (at-least-once: the records are read
+    /// again), as a rebalance or a stop that goes on must not fail for positions the next owner reads anyway.
+    /// </param>
+    private void ServeCommits(bool retryNow = false, bool failUnanswered = false)
     {
         // Made only when there is a request: this runs on every turn of the poll loop.
         List<CommitRequest>? requests = null;
@@ -646,7 +654,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         var error = TryCommit();
         // A retry with no request waiting (the input went idle while the coordinator was away; the final commit of a
         // revocation) has nobody to hand its error to: the poll loop ends the stream with it instead of retrying quietly.
-        if (error is not null && requests is null)
+        if (error is not null && requests is null && failUnanswered)
             _handlerFailure ??= error;
         Complete(requests, error);
     }
