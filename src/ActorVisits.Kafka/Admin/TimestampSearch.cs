@@ -17,19 +17,22 @@ internal static class TimestampSearch
         // The first record first: a replay usually starts before everything retained (a window longer than what the
         // partition holds), which one read answers where the search takes about log2(records) reads.
         // No record at or after an offset (only transaction markers up to the end) counts as one stamped after the time.
+        var oldest = long.MinValue;
         if (low < high)
         {
             if (ReadAt(consumer, partition, low, timeout) is not { } first || first.TimestampMs >= wanted)
                 high = low;
             else
-                low = first.Offset + 1;
+                (low, oldest) = (first.Offset + 1, first.TimestampMs);
         }
         while (low < high)
         {
             var middle = low + (high - low) / 2;
             if (ReadAt(consumer, partition, middle, timeout) is not { } found)
                 high = middle;
-            else if (found.TimestampMs >= wanted)
+            // A record stamped before the partition's first one breaks the growing order (a producer stamped it so, such
+            // as 1970): the search goes left of it, so that a replay starts too early (reads more), never too late.
+            else if (found.TimestampMs >= wanted || found.TimestampMs < oldest)
                 high = Math.Min(middle, found.Offset);
             else
                 low = found.Offset + 1;

@@ -47,6 +47,26 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     }
 
     [Fact]
+    public async Task A_record_stamped_before_the_partitions_first_one_never_moves_a_search_by_time_past_the_records_it_wants()
+    {
+        var topic = await kafka.NewTopicAsync(1, "outlier");
+        var start = new DateTimeOffset(2019, 3, 2, 9, 0, 0, TimeSpan.Zero);
+        using (var producer = new ProducerBuilder<string, string>(ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8).Config).Build())
+        {
+            // Record 50, where a binary search over 0..100 looks first, is stamped 1970 (a producer may stamp anything).
+            for (var i = 0; i < 100; i++)
+                producer.Produce(topic, new Message<string, string> { Key = "k", Value = $"{i}", Timestamp = new Timestamp(i == 50 ? DateTimeOffset.UnixEpoch.AddMilliseconds(1) : start.AddSeconds(i)) });
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(new Dictionary<string, string>(kafka.Client)) { GroupId = kafka.NewGroup(), EnableAutoCommit = false }).Build();
+
+        // Records 40 to 49 are at or after the time; a search sent right of record 50 would start at 51 and miss them.
+        var found = PartitionHistory.FirstOffsetAtOrAfter(consumer, new TopicPartition(topic, 0), start.AddSeconds(40), TimeSpan.FromSeconds(10));
+
+        Assert.InRange(found, 0, 40);
+    }
+
+    [Fact]
     public async Task Reset_to_a_time_moves_to_the_first_record_at_or_after_it()
     {
         var topic = await kafka.NewTopicAsync(1, "attime");
