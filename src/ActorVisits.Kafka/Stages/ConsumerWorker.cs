@@ -135,7 +135,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             if (IsCurrent(message.TopicPartition, message.AssignmentEpoch) && !_revoking.ContainsKey(message.TopicPartition))
             {
                 Volatile.Write(ref _handedOut.GetOrAdd(message.TopicPartition, _ => new StrongBox<long>(-1)).Value, message.Record.Offset.Value);
-                return true;
+                // Revoked in between (the worker forgot the partition after the check above): the entry just written
+                // would outlive the assignment and make a later revocation wait its full drain for a record long gone.
+                // Records are taken in order, so no record of a newer assignment has been handed out before this one.
+                if (IsCurrent(message.TopicPartition, message.AssignmentEpoch))
+                    return true;
+                _handedOut.TryRemove(message.TopicPartition, out _);
             }
         }
         return false;
