@@ -57,11 +57,16 @@ public sealed class ProcessorEndToEndTests(EmbeddedKafkaFixture kafka) : Akka.Te
     {
         var run = await ProcessorRun.CreateAsync(kafka, Partitions);
         var input = InputStream.Generate(seed: 12, count: 6000, urls: 30);
-        input.Produce(kafka.Client, run.Settings.InputTopic);
+        // The second half waits until the first processor has stopped, so that it surely stops mid-stream (a fast host
+        // once counted all 6,000 records before the stop).
+        var firstStopped = new TaskCompletionSource();
+        var producing = Task.Run(() => input.Produce(kafka.Client, run.Settings.InputTopic, holdAt: (3000, firstStopped.Task)));
 
         var first = run.Start(Sys);
         await Eventually.HoldsAsync(() => first.Metrics.Visits >= 1000, TimeSpan.FromSeconds(60), () => $"1000 visits counted (got {first.Metrics.Visits})");
         await run.StopAsync(first);
+        firstStopped.SetResult();
+        await producing;
         var second = run.Start(Sys);
         await run.CaughtUpAsync(second, TimeSpan.FromSeconds(90));
         await run.StopAsync(second);
