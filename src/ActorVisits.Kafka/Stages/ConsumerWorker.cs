@@ -759,13 +759,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
 
     /// <summary>
     /// A consume error librdkafka recovers from by itself (it retries fetches, rediscovers leaders and coordinators),
-    /// as opposed to one that needs a person: authorization, a topic that does not exist when nothing was assigned yet.
+    /// as opposed to one that needs a person (<see cref="ConsumeErrors.NoRetryCures"/>) or a record that cannot be
+    /// deserialized.
     /// </summary>
     private bool IsTransient(ConsumeException e) =>
-        !e.Error.IsFatal && e.Error.Code is not (ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization or ErrorCode.TopicAuthorizationFailed
-            or ErrorCode.GroupAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed or ErrorCode.SaslAuthenticationFailed
-            or ErrorCode.Local_Authentication)
-        && !(_assigned.IsEmpty && e.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition);
+        !ConsumeErrors.NoRetryCures(e.Error, _assigned.IsEmpty)
+        && e.Error.Code is not (ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization);
 
     /// <summary>A commit refused because the coordinator is unreachable, moving, loading or slow: trying again later can succeed.</summary>
     private static bool IsRetriableCommitError(ErrorCode code) =>

@@ -1,4 +1,5 @@
 using ActorVisits.Entities.Windows;
+using ActorVisits.Kafka.Stages;
 using Confluent.Kafka;
 
 namespace ActorVisits.Views;
@@ -24,21 +25,9 @@ public sealed class WindowUpdateReader(TimeSpan? maxHold = null)
         return config;
     }
 
-    private readonly HashSet<TopicPartition> _assigned = [];
+    public void Assigned(IEnumerable<TopicPartition> partitions) => _merge.Assign(partitions);
 
-    public void Assigned(IEnumerable<TopicPartition> partitions)
-    {
-        var list = partitions.ToList();
-        _assigned.UnionWith(list);
-        _merge.Assign(list);
-    }
-
-    public void Revoked(IEnumerable<TopicPartition> partitions)
-    {
-        var list = partitions.ToList();
-        _assigned.ExceptWith(list);
-        _merge.Revoke(list);
-    }
+    public void Revoked(IEnumerable<TopicPartition> partitions) => _merge.Revoke(partitions);
 
     /// <summary>Reads until <paramref name="stopping"/>, handing each update to <paramref name="apply"/>; records that are not window updates are skipped.</summary>
     public void Run(IConsumer<Ignore, byte[]> consumer, Action<UpdateRead> apply, TimeSpan poll, CancellationToken stopping)
@@ -50,9 +39,10 @@ public sealed class WindowUpdateReader(TimeSpan? maxHold = null)
             {
                 record = consumer.Consume(poll);
             }
-            catch (ConsumeException e) when (!e.Error.IsFatal && !Hopeless(e.Error.Code))
+            catch (ConsumeException e) when (!ConsumeErrors.NoRetryCures(e.Error, consumer.Assignment.Count == 0))
             {
-                // librdkafka retries by itself (a broker gone, a fetch timed out, leadership moving).
+                // librdkafka retries by itself. Otherwise (a topic that does not exist, refused credentials) the viewer
+                // fails rather than show nothing without a word.
                 record = null;
             }
             var now = DateTimeOffset.UtcNow;
@@ -69,15 +59,6 @@ public sealed class WindowUpdateReader(TimeSpan? maxHold = null)
                 apply(update);
         }
     }
-
-    /// <summary>
-    /// An error no wait cures, which would otherwise leave the viewer showing nothing without a word: a topic that
-    /// does not exist (while nothing is assigned: a typo, or a topic that is not an output), credentials or ACLs refused.
-    /// </summary>
-    private bool Hopeless(ErrorCode code) =>
-        code is ErrorCode.TopicAuthorizationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed
-            or ErrorCode.SaslAuthenticationFailed or ErrorCode.Local_Authentication
-        || (_assigned.Count == 0 && code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition);
 }
 
 /// <summary>A window update as a viewer read it: one URL's count in one window, as of <see cref="WindowEnd"/>.</summary>
