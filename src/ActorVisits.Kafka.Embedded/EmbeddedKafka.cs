@@ -85,8 +85,7 @@ public sealed class EmbeddedKafka : IKafkaAdmin
         return Task.CompletedTask;
     }
 
-    /// <summary>Whether the cluster holds <paramref name="topic"/>, asked without creating it (a metadata request naming it would).</summary>
-    public bool TopicExists(string topic)
+    private bool TopicExists(string topic)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BrokerAddresses }).Build();
         return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Any(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError);
@@ -153,11 +152,15 @@ public sealed class EmbeddedKafka : IKafkaAdmin
     /// <summary>Each broker's id and own loopback address (host:port), in id order.</summary>
     public IReadOnlyList<(int Id, string Address)> Brokers => BrokerAddresses.Split(',').Select((address, i) => (i + 1, address)).ToList();
 
-    /// <summary>The leader of every partition of <paramref name="topic"/>, as the brokers' metadata says now.</summary>
+    /// <summary>
+    /// The leader of every partition of <paramref name="topic"/>, as the brokers' metadata says now; empty when the
+    /// topic does not exist. Asked of the whole cluster's metadata: a request naming the topic would create it.
+    /// </summary>
     public IReadOnlyDictionary<int, int> Leaders(string topic)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BrokerAddresses }).Build();
-        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.ToDictionary(p => p.PartitionId, p => p.Leader);
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError)?.Partitions
+            .ToDictionary(p => p.PartitionId, p => p.Leader) ?? new Dictionary<int, int>();
     }
 
     public async ValueTask DisposeAsync()

@@ -151,14 +151,14 @@ public sealed partial class FaultPlan
                 IReadOnlyDictionary<int, int> leaders;
                 try
                 {
-                    if (!kafka.TopicExists(leaderStep.Topic))
-                        return $"Fault step '{step}': there is no topic '{leaderStep.Topic}'.";
                     leaders = kafka.Leaders(leaderStep.Topic);
                 }
                 catch (KafkaException e)
                 {
                     return $"Fault step '{step}': topic '{leaderStep.Topic}' cannot be read ({e.Error.Reason}).";
                 }
+                if (leaders.Count == 0)
+                    return $"Fault step '{step}': there is no topic '{leaderStep.Topic}'.";
                 if (leaderStep.Partition is { } partition && !leaders.ContainsKey(partition))
                     return $"Fault step '{step}': topic '{leaderStep.Topic}' has no partition {partition} (partitions 0 to {leaders.Count - 1}).";
             }
