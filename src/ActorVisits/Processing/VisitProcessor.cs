@@ -84,17 +84,19 @@ public sealed class VisitProcessor
     {
         if (AnyStopped.IsCompleted)
             return Error is { } error ? $"stopped on error: {error.Message}" : "stopped";
-        if (!Control.Metrics.Joined)
-            return $"the consumer has not joined group '{_settings.CountingGroupId}' yet";
-        if (!Control.Metrics.InGroup)
-            return $"the consumer lost its partitions and has not rejoined group '{_settings.CountingGroupId}' yet";
-        if (_repartitioning is { } repartitioning && !repartitioning.Control.Metrics.Joined)
-            return $"the re-keying consumer has not joined group '{_settings.GroupId}' yet";
-        if (_repartitioning is { } rekeying && !rekeying.Control.Metrics.InGroup)
-            return $"the re-keying consumer lost its partitions and has not rejoined group '{_settings.GroupId}' yet";
+        if (NotMember(Control, "consumer", _settings.CountingGroupId) is { } counting)
+            return counting;
+        if (_repartitioning is { } repartitioning && NotMember(repartitioning.Control, "re-keying consumer", _settings.GroupId) is { } rekeying)
+            return rekeying;
         var pending = Partitions().Where(p => !p.Rebuilt).Select(p => p.Partition).ToList();
         return pending.Count == 0 ? null : $"partitions {string.Join(", ", pending)} are being rebuilt";
     }
+
+    /// <summary>Why a consumer is not a member of its group now (not joined yet, or dropped with its partitions lost); null when it is.</summary>
+    private static string? NotMember(IConsumerControl consumer, string which, string group) =>
+        !consumer.Metrics.Joined ? $"the {which} has not joined group '{group}' yet"
+        : !consumer.Metrics.InGroup ? $"the {which} lost its partitions and has not rejoined group '{group}' yet"
+        : null;
 
     /// <summary>
     /// The partitions assigned to this process now: whether each is rebuilt, its group generation and lag. One that
