@@ -159,13 +159,15 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
     /// The time the replay looks back from: the timestamp of the last record before <paramref name="committedOffset"/>,
     /// or of one a little earlier, found by stepping back (1, 2, 4... offsets) when the offsets just before it hold no
     /// record (a transaction's marker, a compacted gap) or a record stamped in the future (any producer may stamp so;
-    /// it says nothing of where the last window starts). An earlier anchor only replays more. Null when no record
-    /// precedes the committed offset.
+    /// it says nothing of where the last window starts). An earlier anchor only replays more. Never later than the
+    /// wall clock, which is the anchor when the probes find only future stamps. Null when no record precedes the
+    /// committed offset.
     /// </summary>
-    private (DateTimeOffset Stamp, bool Plausible)? AnchorBefore(IConsumer<byte[], byte[]> consumer, TopicPartition topicPartition, long committedOffset, long logStart)
+    private DateTimeOffset? LastStampBefore(IConsumer<byte[], byte[]> consumer, TopicPartition topicPartition, long committedOffset, long logStart)
     {
-        var latestPlausible = DateTimeOffset.UtcNow + settings.MaxFutureSkew;
-        (DateTimeOffset Stamp, bool Plausible)? future = null;
+        var now = DateTimeOffset.UtcNow;
+        var latestPlausible = now + settings.MaxFutureSkew;
+        DateTimeOffset? anchor = null;
         for (var (step, probes) = (1L, 0); probes < MaxAnchorProbes; step *= 2, probes++)
         {
             // The last probe reads from the log start: a long run of non-records before the commit (aborted
@@ -174,26 +176,14 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             if (PartitionHistory.RecordAt(consumer, topicPartition, at, ReadTimeout) is { } found && found.Offset < committedOffset)
             {
                 if (found.Timestamp <= latestPlausible)
-                    return (found.Timestamp, true);
-                future ??= (found.Timestamp, false);
+                    return found.Timestamp > now ? now : found.Timestamp;
+                anchor = now;
             }
             if (at == logStart)
                 break;
         }
-        return future;
+        return anchor;
     }
-
-    /// <summary>
-    /// <see cref="AnchorBefore"/>'s time; a record stamped in the future with none plausible before it within the probes
-    /// anchors at the wall clock, as the last window cannot end later.
-    /// </summary>
-    private DateTimeOffset? LastStampBefore(IConsumer<byte[], byte[]> consumer, TopicPartition topicPartition, long committedOffset, long logStart) =>
-        AnchorBefore(consumer, topicPartition, committedOffset, logStart) switch
-        {
-            null => null,
-            ({ } stamp, true) => stamp > DateTimeOffset.UtcNow ? DateTimeOffset.UtcNow : stamp,
-            _ => DateTimeOffset.UtcNow,
-        };
 
     /// <summary>Runs <paramref name="read"/> again, a second apart, while it fails for want of brokers, for up to <paramref name="tolerance"/>.</summary>
     private static T RetryWhileBrokersFail<T>(Func<T> read, TimeSpan tolerance, CancellationToken cancel)
