@@ -58,7 +58,7 @@ internal static class TailCommand
                 {
                     await committed;
                 }
-                catch (Exception e) when (e is KafkaException or KafkaConsumeFailedException or InvalidOperationException)
+                catch (Exception e) when (StreamFailure(e))
                 {
                     Console.Error.WriteLine($"Stopped on error: {e.Message}");
                     return 1;
@@ -69,7 +69,7 @@ internal static class TailCommand
                     {
                         await control.ShutdownAsync();
                     }
-                    catch (Exception e) when (e is KafkaException or KafkaConsumeFailedException or InvalidOperationException)
+                    catch (Exception e) when (StreamFailure(e))
                     {
                         // The stream's own failure, said above once.
                     }
@@ -81,4 +81,7 @@ internal static class TailCommand
         });
         return command;
     }
+
+    /// <summary>How the stream fails for want of brokers, topics or rights: said in one line, not a stack trace.</summary>
+    private static bool StreamFailure(Exception e) => e is KafkaException or KafkaConsumeFailedException or InvalidOperationException;
 }

@@ -68,12 +68,10 @@ public static class VisitGenerator
         }
 
         // Whatever was sent gets its acknowledgement (or failure) before the summary.
-        if (!producer.Flush(FlushTimeout))
-        {
-            var waiting = sent - Interlocked.Read(ref deliveries.Acknowledged) - Interlocked.Read(ref deliveries.Failed);
-            Console.Error.WriteLine($"{waiting:N0} visit(s) not acknowledged within {FlushTimeout.TotalSeconds:0} s (brokers unreachable?): they may or may not have been written.");
-        }
+        var flushed = producer.Flush(FlushTimeout);
         var summary = Snapshot();
+        if (!flushed)
+            Console.Error.WriteLine($"{summary.Sent - summary.Acknowledged - summary.Failed:N0} visit(s) not acknowledged within {FlushTimeout.TotalSeconds:0} s (brokers unreachable?): they may or may not have been written.");
         onProgress?.Invoke(summary);
         if (deliveries.FirstError is { } firstError)
             Console.Error.WriteLine($"First delivery error: {firstError}");
