@@ -32,10 +32,12 @@ public sealed class BrokerFaultTests : Akka.TestKit.Xunit2.TestKit
         };
 
         // Ten records, then nothing: no new commit request comes after the first refusals, only the worker's retries.
+        // Each attempt can block while librdkafka waits for a coordinator, so the failure takes several attempts' time:
+        // 12 to 31 s alone, more than 30 s once under a full CI run.
         var done = KafkaConsumer.CommittableSource(settings, topic).Select(m => m.CommittableOffset)
             .RunWith(Committer.Sink(new CommitterSettings { MaxBatch = 1 }), Sys.Materializer());
 
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Eventually.CompletesAsync(done, TimeSpan.FromSeconds(30), "the stream fails"));
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Eventually.CompletesAsync(done, TimeSpan.FromSeconds(90), "the stream fails"));
         Assert.Contains("longer than commit-retry-for", failure.ToString());
     }
 
