@@ -172,7 +172,7 @@ public sealed class ProcessorService(
         }
         catch (Exception e)
         {
-            logger.LogError("Stopped on error: {Error}", e.GetBaseException().Message);
+            logger.LogError("Stopped on error: {Error}", Processing.StreamFailure.Cause(e).Message);
             ExitCode = 1;
         }
     }

@@ -20,7 +20,10 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
 {
     private const int BatchSize = 500;
     private const int BatchesInFlight = 4;
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LongestRead = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one read of the replay's start may take: never past what the brokers' trouble is allowed to last.</summary>
+    private TimeSpan ReadTimeout => kafka.OutageTolerance < LongestRead ? kafka.OutageTolerance : LongestRead;
     private const int PollTimeoutMs = 100;
 
     /// <summary>How many records back (1, 2, 4... offsets before the committed one) a replay looks for its anchor.</summary>
@@ -29,7 +32,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
     /// <summary>
     /// Replays on a dedicated thread into <paramref name="partition"/>, which was created rebuilding. The task completes
     /// once the actor has all the replayed visits, or quietly when <paramref name="cancel"/> fires (the partition was
-    /// revoked); it fails only when the records cannot be read.
+    /// revoked); it fails, with a <see cref="RebuildFailedException"/>, only when the records cannot be read.
     /// </summary>
     public Task StartAsync(TopicPartition topicPartition, long committedOffset, IActorRef partition, CancellationToken cancel) =>
         Task.Factory.StartNew(() =>
@@ -42,6 +45,10 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 // Revoked: the partition actor is being stopped and answers what it kept with nothing.
+            }
+            catch (Exception e) when (!cancel.IsCancellationRequested)
+            {
+                throw new RebuildFailedException(topicPartition, e);
             }
         }, cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default).ContinueWith(
             replay => replay.IsCanceled ? Task.CompletedTask : replay, TaskScheduler.Default).Unwrap();
@@ -85,7 +92,13 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             cancel.ThrowIfCancellationRequested();
             using var record = NativeRecord.Poll(handle, PollTimeoutMs);
             if (record.IsEmpty)
+            {
+                // Nothing came: the records before the committed offset exist, so a leader that is down or unreachable
+                // (librdkafka says nothing per partition then) holds them back. Waited out like a failed fetch.
+                if (DateTime.UtcNow - lastProgress >= kafka.OutageTolerance)
+                    throw new TimeoutException($"No record of {topicPartition} could be read for {kafka.OutageTolerance} (outage-tolerance) while rebuilding its windows, at offset {next} of {committedOffset}.");
                 continue;
+            }
             if (record.Error == ErrorCode.Local_PartitionEOF)
             {
                 // Everything before the end was delivered: at or past the committed offset, nothing is left to replay.

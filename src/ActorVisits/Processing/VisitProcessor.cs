@@ -128,7 +128,7 @@ public sealed class VisitProcessor
     public IReadOnlyList<IConsumerControl> Consumers => _repartitioning is { } repartitioning ? [Control, repartitioning.Control] : [Control];
 
     /// <summary>The first error of a stream, if one failed.</summary>
-    public Exception? Error => (_repartitioning?.Completion.Exception ?? Completion.Exception)?.GetBaseException();
+    public Exception? Error => (_repartitioning?.Completion.Exception ?? Completion.Exception) is { } failure ? StreamFailure.Cause(failure) : null;
 
     /// <summary>
     /// The graceful stop: the re-keying stream first (what it read is produced and committed), then the counting one,
