@@ -33,7 +33,8 @@ internal static class DashboardEndpoints
         endpoints.MapGet("/dashboard/{file}", (string file) => Asset(file));
         endpoints.MapGet("/api/top", (HttpRequest request, TrendBoard board) => Top(request, board));
         endpoints.MapGet("/api/urls", (string? url, TrendBoard board) => Url(url, board));
-        endpoints.MapGet("/api/urls/{**url}", (string url, TrendBoard board) => Url("/" + url.TrimStart('/'), board));
+        // The path form gives the URL without its first '/' (any URL, '/' or not, goes as ?url=).
+        endpoints.MapGet("/api/urls/{**url}", (string url, TrendBoard board) => Url("/" + url, board));
         endpoints.MapGet("/api/suggest", (string? q, TrendBoard board) =>
             Results.Json(board.Suggest(q ?? "", 10), DashboardJson.Options));
         endpoints.MapGet("/api/pipeline", async (DashboardFeed feed) => Results.Json(await feed.PipelineAsync(), DashboardJson.Options));
@@ -77,7 +78,6 @@ internal static class DashboardEndpoints
     {
         null or "" => "missing the URL: /api/urls/{url} or /api/urls?url=...",
         { Length: > MaxUrlLength } => $"URL longer than {MaxUrlLength} characters",
-        _ when !url.StartsWith('/') => "a URL starts with '/'",
         _ => null,
     };
 

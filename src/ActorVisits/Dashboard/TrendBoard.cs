@@ -5,8 +5,9 @@ namespace ActorVisits.Dashboard;
 /// <summary>
 /// The whole cluster's latest count of every URL in every window, as the output topics hold them (every node's updates
 /// land there, so any node sees them all), with each URL's recent history for sparklines and charts: one point per
-/// <see cref="HistoryStep"/> over the longest window. Memory is bounded: history is kept for at most
-/// <see cref="MaxTrackedUrls"/> URLs, and a URL at zero in every window leaves once its history is all zeros.
+/// <see cref="HistoryStep"/> over the longest window. It holds the URLs counted in some window (as the processor's own
+/// state does): a URL at zero in every window leaves once its history is all zeros. History is kept for at most
+/// <see cref="MaxTrackedUrls"/> URLs at a time; a URL without one gets one as others leave.
 /// Written by one feed thread and one sampler; read by any number of requests.
 /// </summary>
 public sealed class TrendBoard
@@ -22,6 +23,7 @@ public sealed class TrendBoard
     private readonly int _points;
     private DateTimeOffset? _lastSampleAt;
     private long _updates;
+    private int _withHistory;
     private DateTimeOffset? _lastUpdateAt;
 
     public TrendBoard(WindowSet windows)
@@ -64,7 +66,9 @@ public sealed class TrendBoard
             {
                 if (count == 0)
                     return;
-                trend = new UrlTrend(Windows.Count, _urls.Count < MaxTrackedUrls ? _points : 0);
+                trend = new UrlTrend(Windows.Count);
+                if (_withHistory < MaxTrackedUrls)
+                    GiveHistory(trend);
                 _urls[url] = trend;
             }
             if (trend.WindowEnds[index] is { } kept && windowEnd < kept)
@@ -90,8 +94,28 @@ public sealed class TrendBoard
                     (gone ??= []).Add(url);
             }
             foreach (var url in gone ?? [])
-                _urls.Remove(url);
+            {
+                if (_urls.Remove(url, out var trend) && trend.HasHistory)
+                    _withHistory--;
+            }
+            // Room freed: URLs that came while every history was taken get one now.
+            if (_withHistory < MaxTrackedUrls && _urls.Count > _withHistory)
+            {
+                foreach (var trend in _urls.Values)
+                {
+                    if (_withHistory == MaxTrackedUrls)
+                        break;
+                    if (!trend.HasHistory)
+                        GiveHistory(trend);
+                }
+            }
         }
+    }
+
+    private void GiveHistory(UrlTrend trend)
+    {
+        trend.KeepHistory(_points);
+        _withHistory++;
     }
 
     /// <summary>The <paramref name="n"/> URLs with the highest count in <paramref name="window"/> (ties by URL), with their history in it.</summary>
@@ -100,13 +124,32 @@ public sealed class TrendBoard
         var index = _windowIndex[window.Name];
         lock (_gate)
         {
-            return _urls.Where(u => u.Value.Counts[index] > 0)
-                .OrderByDescending(u => u.Value.Counts[index]).ThenBy(u => u.Key, StringComparer.Ordinal)
-                .Take(n)
-                .Select(u => new TrendRow(u.Key, u.Value.Counts[index], u.Value.Counts[index] / (double)window.Seconds, u.Value.History(index)))
+            // The n best kept in a heap whose head is the worst of them: one pass, not a sort of every URL (asked for
+            // each window every second, under the lock the feed writes with).
+            var best = new PriorityQueue<string, (int Count, string Url)>(n + 1, WorstFirst);
+            foreach (var (url, trend) in _urls)
+            {
+                var count = trend.Counts[index];
+                if (count == 0)
+                    continue;
+                if (best.Count < n)
+                    best.Enqueue(url, (count, url));
+                else if (WorstFirst.Compare((count, url), best.UnorderedItems.Count == 0 ? default : PeekPriority(best)) > 0)
+                    best.EnqueueDequeue(url, (count, url));
+            }
+            return best.UnorderedItems.Select(u => u.Priority)
+                .OrderByDescending(u => u.Count).ThenBy(u => u.Url, StringComparer.Ordinal)
+                .Select(u => new TrendRow(u.Url, u.Count, u.Count / (double)window.Seconds, _urls[u.Url].History(index)))
                 .ToList();
         }
     }
+
+    private static (int Count, string Url) PeekPriority(PriorityQueue<string, (int Count, string Url)> queue) =>
+        queue.TryPeek(out _, out var priority) ? priority : default;
+
+    /// <summary>Lower counts first; among equal counts, the URL that sorts last (ties are shown by URL).</summary>
+    private static readonly Comparer<(int Count, string Url)> WorstFirst = Comparer<(int Count, string Url)>.Create((a, b) =>
+        a.Count != b.Count ? a.Count.CompareTo(b.Count) : string.CompareOrdinal(b.Url, a.Url));
 
     /// <summary>One URL's count and history in every window; zeros and no history for a URL not seen lately.</summary>
     public IReadOnlyList<(WindowSpec Window, TrendRow Row)> Of(string url)
@@ -131,13 +174,22 @@ public sealed class TrendBoard
     }
 
     /// <summary>A URL's latest counts and, when tracked, a ring of its past counts per window.</summary>
-    private sealed class UrlTrend(int windows, int points)
+    private sealed class UrlTrend(int windows)
     {
-        private readonly int[,] _history = new int[windows, points];
+        private int[,] _history = new int[windows, 0];
+        private int points;
         private int _next;
         private int _filled;
 
         public int[] Counts { get; } = new int[windows];
+
+        public bool HasHistory => points > 0;
+
+        public void KeepHistory(int historyPoints)
+        {
+            points = historyPoints;
+            _history = new int[windows, historyPoints];
+        }
 
         public DateTimeOffset?[] WindowEnds { get; } = new DateTimeOffset?[windows];
 

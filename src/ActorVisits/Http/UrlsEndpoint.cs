@@ -38,6 +38,12 @@ internal static class UrlsEndpoint
             // The node that held the URL's shard is gone and not yet removed from the cluster.
             return Unavailable(url, "the node owning the URL's partition did not answer; ask again shortly");
         }
+        catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
+        {
+            // The input's partition count (which partition holds the URL) could not be read: brokers unreachable, or
+            // the topic missing.
+            return Unavailable(url, $"the brokers could not tell which partition holds the URL ({e.Message}); ask again shortly");
+        }
         return counts.Available
             ? Results.Json(UrlCountsJson.From(counts))
             : Unavailable(url, $"{counts.Unavailable}; ask again shortly");

@@ -29,6 +29,7 @@ public sealed class UrlQueries : IDisposable
     private readonly LocalPartitions _local;
     private readonly ShardedUrls? _sharded;
     private (int Count, DateTimeOffset At)? _partitions;
+    private Task<int>? _refreshing;
 
     internal UrlQueries(KafkaSettings kafka, ProcessorSettings settings, LocalPartitions local, ShardedUrls? sharded)
     {
@@ -59,15 +60,40 @@ public sealed class UrlQueries : IDisposable
             : UrlCounts.NotAvailable(url, $"partition {partition} is not consumed by this process");
     }
 
+    /// <summary>
+    /// The input's partition count, read again once a minute. A count older than that is still answered at once while a
+    /// single read in the background refreshes it: it rarely changes, and brokers that do not answer must not hold
+    /// every query (and a thread-pool thread each) for the metadata time-out.
+    /// </summary>
     private async Task<int> PartitionCountAsync(CancellationToken cancel)
     {
-        if (_partitions is { } known && DateTimeOffset.UtcNow - known.At < MetadataMaxAge)
-            return known.Count;
-        var metadata = await Task.Run(() => _admin.GetMetadata(_topic, MetadataTimeout), cancel);
+        Task<int> refresh;
+        lock (_admin)
+        {
+            if (_partitions is { } known && DateTimeOffset.UtcNow - known.At < MetadataMaxAge)
+                return known.Count;
+            // One metadata read at a time, shared by the queries that need it.
+            if (_refreshing is not { IsCompleted: false })
+                _refreshing = Task.Run(ReadPartitionCount);
+            refresh = _refreshing;
+            if (_partitions is { } stale)
+            {
+                // A failed refresh is tried again by the next query; its error is not wanted here.
+                _ = refresh.ContinueWith(static read => read.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                return stale.Count;
+            }
+        }
+        return await refresh.WaitAsync(cancel);
+    }
+
+    private int ReadPartitionCount()
+    {
+        var metadata = _admin.GetMetadata(_topic, MetadataTimeout);
         var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);
         if (topic is null || topic.Error.Code != ErrorCode.NoError || topic.Partitions.Count == 0)
             throw new InvalidOperationException($"Topic '{_topic}' does not exist.");
-        _partitions = (topic.Partitions.Count, DateTimeOffset.UtcNow);
+        lock (_admin)
+            _partitions = (topic.Partitions.Count, DateTimeOffset.UtcNow);
         return topic.Partitions.Count;
     }
 

@@ -5,11 +5,13 @@ const SVG = "http://www.w3.org/2000/svg";
 const WINDOW_COLOURS = ["var(--w0)", "var(--w1)", "var(--w2)"];
 const STALE_AFTER_MS = 3500;      // no picture for this long: the connection is lost
 const QUIET_AFTER_MS = 10000;     // visits come in but no update was read for this long: the data is stale
+const RECONNECT_AFTER_MS = 10000; // an open stream silent for this long (a dropped connection that never closed): reopen it
 
 const state = {
   source: null,
   followed: new URLSearchParams(location.search).get("url") || "",
   lastEventAt: 0,
+  connectedAt: 0,
   connected: false,
   last: null,
   urlTrend: null,
@@ -26,11 +28,15 @@ function connect() {
   const query = state.followed ? `?url=${encodeURIComponent(state.followed)}` : "";
   const source = new EventSource(`/api/events${query}`);
   state.source = source;
+  state.connectedAt = Date.now();
   source.addEventListener("snapshot", (e) => {
+    const picture = JSON.parse(e.data);
     state.lastEventAt = Date.now();
     state.connected = true;
-    state.last = JSON.parse(e.data);
-    render(state.last);
+    // A node that has not yet composed its first picture sends an empty one.
+    if (!picture.windows) return;
+    state.last = picture;
+    render(picture);
   });
   source.addEventListener("url", (e) => {
     state.urlTrend = JSON.parse(e.data);
@@ -59,9 +65,12 @@ function checkFreshness() {
   }
   if (silence > STALE_AFTER_MS) {
     setStatus("stale", `stale: no data for ${Math.round(silence / 1000)} s`);
+    // A connection dropped on the way (a sleeping laptop, a proxy) may never report an error: open a new one.
+    if (silence > RECONNECT_AFTER_MS && Date.now() - state.connectedAt > RECONNECT_AFTER_MS) connect();
     return;
   }
   const last = state.last;
+  if (!last) return;
   const quietFor = last && last.lastUpdateAt ? Date.parse(last.at) - Date.parse(last.lastUpdateAt) : null;
   if (last && last.pipeline.visitsPerSecond > 0 && (quietFor === null || quietFor > QUIET_AFTER_MS)) {
     setStatus("stale", quietFor === null ? "waiting for the first updates…" : `stale: no update read for ${Math.round(quietFor / 1000)} s`);
@@ -79,6 +88,14 @@ function render(picture) {
 
 function renderTops(picture) {
   const tops = $("tops");
+  // Windows the node no longer has (a redeploy with other windows) leave with their cards.
+  const shown = new Set(picture.windows.map((w) => w.window));
+  for (const [name, table] of state.tables) {
+    if (!shown.has(name)) {
+      table.closest("section").remove();
+      state.tables.delete(name);
+    }
+  }
   picture.windows.forEach((w, index) => {
     let table = state.tables.get(w.window);
     if (!table) {
@@ -172,9 +189,8 @@ function row(cells, classes) {
   return tr;
 }
 
+// Follows a URL exactly as counted (a URL need not start with '/'); what is typed in the search box is trimmed first.
 function follow(url) {
-  url = url.trim();
-  if (url && !url.startsWith("/")) url = "/" + url;
   state.followed = url;
   state.urlTrend = null;
   $("search").value = url;
@@ -267,7 +283,7 @@ async function suggest() {
   } catch { /* offline: no suggestions */ }
 }
 
-$("search-form").addEventListener("submit", (e) => { e.preventDefault(); follow($("search").value); });
+$("search-form").addEventListener("submit", (e) => { e.preventDefault(); follow($("search").value.trim()); });
 $("search-clear").addEventListener("click", () => follow(""));
 $("search").addEventListener("input", suggest);
 setInterval(() => { if (state.last) checkFreshness(); }, 1000);
