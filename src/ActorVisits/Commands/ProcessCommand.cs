@@ -77,6 +77,19 @@ internal static class ProcessCommand
             }
             catch (IOException e)
             {
+                // The processor started before the server failed to bind: it drains, commits and leaves its group (a
+                // cluster node leaves the cluster) before the error is reported, rather than vanish mid-stream.
+                using (var stopBudget = new CancellationTokenSource(StopTimeout))
+                {
+                    try
+                    {
+                        await host.StopAsync(stopBudget.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Console.Error.WriteLine($"The host did not stop within {StopTimeout.TotalSeconds:0} s.");
+                    }
+                }
                 throw new InvalidConfigurationException($"Cannot listen for HTTP: {e.Message}; --http-port picks another port (0: any free one).", e);
             }
             host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorVisits.Http")

@@ -65,7 +65,7 @@ public sealed class ProcessorService(
                 {
                     ExitCode = 1;
                     _ended.TrySetResult();
-                    lifetime.StopApplication();
+                    StopHostOnceStarted();
                 }
                 return;
             }
@@ -108,12 +108,27 @@ public sealed class ProcessorService(
             else if (terminated.IsCompleted)
                 logger.LogError("Stopped: the actor system terminated under the processor; exiting for a restart.");
             _ended.TrySetResult();
-            lifetime.StopApplication();
+            StopHostOnceStarted();
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // The processor could not start (brokers unreachable, the input topic missing when the repartition topic is
+            // made) or its stop failed: said, and the host stops with 1, rather than a live process that does nothing.
+            logger.LogError("{What}: {Error}", _processor is null ? "Could not start the processor" : "Stopped on error", StreamFailure.Cause(e).Message);
+            ExitCode = 1;
+            _ended.TrySetResult();
+            StopHostOnceStarted();
+        }
     }
+
+    /// <summary>
+    /// Stops the host, once it has started: asked while it is still starting (a processor that failed at once), the
+    /// stop would cancel the HTTP server's start and the error would surface as an interrupt.
+    /// </summary>
+    private void StopHostOnceStarted() => lifetime.ApplicationStarted.Register(lifetime.StopApplication);
 
     /// <summary>
     /// Waits until this node is an Up member; false when stopped first or when the join-timeout passed first (logged).

@@ -90,6 +90,35 @@ public sealed partial class ProcessHostTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task A_processor_that_cannot_start_says_why_and_exits_1_instead_of_running_idle()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, partitions: 2);
+        // With repartition on, the start makes the repartition topic from the input's partitions: no input, no start.
+        var missing = kafka.NewGroup("no-such-topic");
+        using var child = ChildProcessor.Start(run, [], $"actorvisits.processor {{ repartition = on, input-topic = \"{missing}\" }}");
+        await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(60), "the process exits");
+        var log = await child.StandardError;
+        Assert.True(child.ExitCode == 1, $"exit code {child.ExitCode}: {log}");
+        Assert.Contains("Could not start the processor", log);
+        Assert.Contains($"Topic '{missing}' does not exist", log);
+    }
+
+    [Fact]
+    public async Task A_processor_whose_http_port_is_taken_drains_and_leaves_its_group_before_exiting_2()
+    {
+        var run = await ProcessorRun.CreateAsync(kafka, partitions: 2);
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Any, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var child = ChildProcessor.Start(run, ["--http-port", $"{port}"]);
+        await Eventually.CompletesAsync(child.WaitForExitAsync(), TimeSpan.FromSeconds(60), "the process exits");
+        var log = await child.StandardError;
+        Assert.True(child.ExitCode == 2, $"exit code {child.ExitCode}: {log}");
+        Assert.Contains("Cannot listen for HTTP", log);
+        Assert.Contains("Stopped after draining and committing", log);
+    }
+
+    [Fact]
     public async Task A_cluster_node_that_cannot_join_is_alive_but_not_ready_and_says_why()
     {
         var run = await ProcessorRun.CreateAsync(kafka, partitions: 2);
