@@ -13,11 +13,12 @@ internal static class SecretArguments
     /// <summary>Writes <paramref name="parse"/>'s errors with every secret argument masked; false when none needs masking (the default output then).</summary>
     public static bool TryReportMasked(ParseResult parse, IReadOnlyList<string> args, TextWriter error)
     {
-        var secrets = args.Where(IsSecret).Distinct().ToList();
+        // Longest first: a secret that contains another is masked whole.
+        var secrets = Secrets(args).DistinctBy(s => s.Text).OrderByDescending(s => s.Text.Length).ToList();
         if (parse.Errors.Count == 0 || secrets.Count == 0)
             return false;
         foreach (var message in parse.Errors.Select(e => e.Message))
-            error.WriteLine(secrets.Aggregate(message, (text, secret) => text.Replace(secret, Masked(secret), StringComparison.Ordinal)));
+            error.WriteLine(secrets.Aggregate(message, (text, secret) => text.Replace(secret.Text, secret.Masked, StringComparison.Ordinal)));
         var names = new List<string>();
         for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
             names.Insert(0, command.Command.Name);
@@ -25,7 +26,29 @@ internal static class SecretArguments
         return true;
     }
 
-    private static bool IsSecret(string argument) => ClientProperties.TrySplit(argument, out var property) && ClientProperties.IsSecret(property.Key);
-
-    private static string Masked(string argument) => argument[..(argument.IndexOf('=') + 1)] + ClientProperties.Masked;
+    /// <summary>
+    /// The arguments that hold a secret, each with what is shown instead: <c>key=value</c> with a secret key, also after
+    /// a misspelt option (<c>--proprety=sasl.password=...</c>); and the argument after a secret key given alone, as a
+    /// space instead of '=' makes (<c>-X sasl.password hunter2</c>).
+    /// </summary>
+    private static IEnumerable<(string Text, string Masked)> Secrets(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            var argument = args[i];
+            var keyStart = 0;
+            var found = false;
+            for (var separator = argument.IndexOf('='); separator >= 0 && !found; separator = argument.IndexOf('=', separator + 1))
+            {
+                if (ClientProperties.IsSecret(argument[keyStart..separator]))
+                {
+                    found = true;
+                    yield return (argument, argument[..(separator + 1)] + ClientProperties.Masked);
+                }
+                keyStart = separator + 1;
+            }
+            if (!found && !argument.StartsWith('-') && !argument.Contains('=') && ClientProperties.IsSecret(argument) && i + 1 < args.Count)
+                yield return (args[i + 1], ClientProperties.Masked);
+        }
+    }
 }

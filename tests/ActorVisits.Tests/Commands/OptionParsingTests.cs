@@ -81,6 +81,16 @@ public sealed class OptionParsingTests
         Assert.Contains("sasl.password=*****", error.ToString());
         Assert.Contains("tail --help", error.ToString());
 
+        // A misspelt long option written with '=', and a secret key given apart from its value.
+        foreach (string[] leaky in new[] { ["tail", "--proprety=sasl.password=hunter2"], new[] { "tail", "-X", "sasl.password", "hunter2" } })
+        {
+            var leakyParse = Root().Parse(leaky);
+            Assert.Contains(leakyParse.Errors, e => e.Message.Contains("hunter2", StringComparison.Ordinal));
+            var masked = new StringWriter();
+            Assert.True(SecretArguments.TryReportMasked(leakyParse, leaky, masked), string.Join(' ', leaky));
+            Assert.DoesNotContain("hunter2", masked.ToString());
+        }
+
         // No secret: the default output, which shows the help too.
         string[] plain = ["tail", "--nonsense"];
         Assert.False(SecretArguments.TryReportMasked(Root().Parse(plain), plain, new StringWriter()));
