@@ -42,6 +42,9 @@ public static class ClientProperties
     /// </summary>
     public static void Validate(IEnumerable<KeyValuePair<string, string>> properties, Func<string, string> nameOf)
     {
+        // Applied after the brokers' address, it would replace it while the logs name the one configured.
+        if (properties.FirstOrDefault(p => p.Key is "bootstrap.servers" or "metadata.broker.list") is { Key: { } brokers })
+            throw new InvalidConfigurationException($"{nameOf(brokers)}: the brokers are given as actorvisits.kafka.bootstrap-servers (-b, ACTORVISITS_BOOTSTRAP_SERVERS), not as a client property.");
         if (Native.PropertyCheck.FirstRefused(properties) is var (key, value, reason))
             throw Refused(key, value, reason, nameOf);
     }

@@ -63,8 +63,13 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
         var seeds = parse.GetValue(_seeds) is { Length: > 0 } flagged
             ? flagged
             : Environment("ACTORVISITS_CLUSTER_SEEDS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (seeds is { Length: 0 })
+            throw new InvalidConfigurationException("ACTORVISITS_CLUSTER_SEEDS names no seed node: give host:port[,host:port...] (the same list on every node).");
         return new ClusterSettings(
-            parse.GetValue(_cluster) || (Environment("ACTORVISITS_CLUSTER") is { } enabled ? ParseSwitch("ACTORVISITS_CLUSTER", enabled) : settings.Enabled),
+            // Given, the flag decides either way (--cluster false turns off what the environment or HOCON turned on).
+            parse.GetResult(_cluster) is { Implicit: false }
+                ? parse.GetValue(_cluster)
+                : Environment("ACTORVISITS_CLUSTER") is { } enabled ? ParseSwitch("ACTORVISITS_CLUSTER", enabled) : settings.Enabled,
             parse.GetValue(_hostname) ?? Environment("ACTORVISITS_CLUSTER_HOSTNAME") ?? settings.Hostname,
             Port("--port", parse.GetValue(_port)) ?? Port("ACTORVISITS_CLUSTER_PORT", Environment("ACTORVISITS_CLUSTER_PORT")) ?? settings.Port,
             seeds ?? settings.SeedNodes,

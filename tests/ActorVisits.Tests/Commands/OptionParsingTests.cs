@@ -66,6 +66,16 @@ public sealed class OptionParsingTests
         Assert.Contains("--property", malformed.Message);
     }
 
+    [Theory]
+    [InlineData("bootstrap.servers=elsewhere:9092")]
+    [InlineData("metadata.broker.list=elsewhere:9092")]
+    public void The_brokers_given_as_a_client_property_are_refused_naming_it(string pair)
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => ClientProperties.Validate(ClientProperties.Parse([pair]), key => $"--property {key}"));
+        Assert.Contains($"--property {pair[..pair.IndexOf('=')]}", error.Message);
+        Assert.Contains("bootstrap-servers", error.Message);
+    }
+
     [Fact]
     public void A_parse_error_never_repeats_a_secret_argument()
     {

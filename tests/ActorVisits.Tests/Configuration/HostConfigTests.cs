@@ -201,6 +201,28 @@ public sealed class HostConfigTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(new[] { "--cluster", "false" }, "on", false)]
+    [InlineData(new[] { "--cluster" }, "off", true)]
+    [InlineData(new string[0], "on", true)]
+    [InlineData(new string[0], null, false)]
+    public void The_cluster_flag_given_decides_either_way_over_the_environment(string[] args, string? environmentValue, bool enabled)
+    {
+        var options = new ClusterOptions(new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER" ? environmentValue : null));
+        var command = new RootCommand();
+        options.AddTo(command);
+        Assert.Equal(enabled, options.Resolve(command.Parse(args), HostConfig.Reference).Enabled);
+    }
+
+    [Fact]
+    public void A_seed_list_naming_no_seed_is_refused_naming_its_variable()
+    {
+        var options = new ClusterOptions(new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER_SEEDS" ? " , " : null));
+        var command = new RootCommand();
+        options.AddTo(command);
+        Assert.Contains("ACTORVISITS_CLUSTER_SEEDS", Assert.Throws<InvalidConfigurationException>(() => options.Resolve(command.Parse([]), HostConfig.Reference)).Message);
+    }
+
     private static KafkaSettings Resolve(params string[] args) => Resolve(EnvironmentVariables.None, args);
 
     private static KafkaSettings Resolve(EnvironmentVariables environment, params string[] args)
