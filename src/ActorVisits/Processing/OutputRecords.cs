@@ -30,6 +30,12 @@ internal static class OutputRecords
     /// </summary>
     private const int RecordOverheadBytes = 512;
 
+    /// <summary>
+    /// What a record header costs beyond its name and value: two varint lengths (at most 5 bytes each). Counted per
+    /// header, since a record may carry hundreds of them.
+    /// </summary>
+    private const int HeaderFramingBytes = 10;
+
     /// <summary>A record of bytes (a dead letter, a late copy) as the processor's producer takes it.</summary>
     public static ProducerRecord<byte[], OutputValue> AsOutput(ProducerRecord<byte[], byte[]> record) =>
         new(record.Topic, record.Key, OutputValue.Of(record.Value), record.Timestamp, record.Headers);
@@ -146,10 +152,10 @@ internal static class OutputRecords
     }
 
     private static int HeadersSize(Headers? headers) =>
-        headers is null ? 0 : headers.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0));
+        headers is null ? 0 : headers.Sum(h => HeaderFramingBytes + Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0));
 
     private static int HeadersSize(IEnumerable<(string Name, byte[] Value)> headers) =>
-        headers.Sum(h => Encoding.UTF8.GetByteCount(h.Name) + h.Value.Length);
+        headers.Sum(h => HeaderFramingBytes + Encoding.UTF8.GetByteCount(h.Name) + h.Value.Length);
 
     private static Timestamp SourceTimestamp(ConsumeResult<byte[], byte[]> source) =>
         source.Message.Timestamp.Type == TimestampType.NotAvailable

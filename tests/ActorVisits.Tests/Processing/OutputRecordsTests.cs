@@ -26,7 +26,7 @@ public sealed class OutputRecordsTests
         Assert.Equal("value", cut);
         Assert.Equal(100, key!.Length);
         Assert.Single(headers);
-        Assert.Equal(Limit - 512 - 200 - 100 - (1 + 99), value!.Length);
+        Assert.Equal(Limit - 512 - 200 - 100 - (10 + 1 + 99), value!.Length);
     }
 
     [Fact]
