@@ -242,7 +242,7 @@ public sealed class VisitProcessor
                 if (!VisitValidation.TryValidate(record, readAt, _settings.MaxFutureSkew, _settings.MaxVisitBytes, _urls, out var url, out var timestamp, out var rejection))
                 {
                     if (!partition.ProducedAlready(record.Offset.Value))
-                        outputs.Add(DeadLetter(record, rejection));
+                        outputs.Add(DeadLetter(record, rejection), partition);
                     continue;
                 }
                 if (!VisitValidation.IsKeyedByUrl(record.Message.Key, url))
@@ -256,7 +256,7 @@ public sealed class VisitProcessor
             catch (Exception e)
             {
                 if (partition is null || !partition.ProducedAlready(record.Offset.Value))
-                    outputs.Add(Failed(record, VisitFailure.Describe(e)));
+                    outputs.Add(Failed(record, VisitFailure.Describe(e)), partition);
             }
         }
         var partitions = new PartitionHandle[byPartition.Count];
@@ -291,7 +291,7 @@ public sealed class VisitProcessor
             foreach (var failure in failed)
             {
                 if (!partition.ProducedAlready(visits.Visits[failure.Visit].Offset))
-                    outputs.Add(Failed(visits.Records[failure.Visit], failure.Error));
+                    outputs.Add(Failed(visits.Records[failure.Visit], failure.Error), partition);
             }
             if (_settings.LateTopic is { } lateTopic)
             {
