@@ -113,6 +113,12 @@ internal static partial class Librdkafka
     public static partial int rd_kafka_flush(IntPtr rk, int timeoutMs);
 
     [LibraryImport(Library)]
+    public static partial int rd_kafka_purge(IntPtr rk, int purgeFlags);
+
+    /// <summary><c>RD_KAFKA_PURGE_F_QUEUE</c>: the records not yet sent to a broker.</summary>
+    public const int PurgeQueued = 0x1;
+
+    [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_headers_new(nuint initialCount);
 
     [LibraryImport(Library)]

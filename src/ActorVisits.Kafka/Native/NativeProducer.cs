@@ -206,6 +206,12 @@ internal sealed unsafe class NativeProducer : IDisposable
         return new Error(code == ErrorCode.NoError ? reported : code, $"fatal: {Librdkafka.ErrorText(reason)}", isFatal: true);
     }
 
+    /// <summary>
+    /// Drops the records not yet sent to a broker (each reported as purged); those sent already are not touched, so
+    /// that their acknowledgements still come.
+    /// </summary>
+    public void PurgeUnsent() => Librdkafka.rd_kafka_purge(_handle, Librdkafka.PurgeQueued);
+
     /// <summary>Waits up to <paramref name="timeout"/> for every record handed over to be reported; false if some are still out.</summary>
     public bool Flush(TimeSpan timeout) => Librdkafka.rd_kafka_flush(_handle, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue)) == 0;
 

@@ -237,7 +237,8 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
             }
             catch (Exception e)
             {
-                inFlight.FailedTopic ??= inFlight.Envelope.Records[index].Topic;
+                // Not the record again (reading it is what may have thrown): the error must be set whatever happens.
+                inFlight.FailedTopic ??= "(the record could not be read)";
                 inFlight.Error = new Error(ErrorCode.Unknown, $"the delivery report could not be read: {e.Message}");
                 (failed, unreadable) = (true, e);
             }
@@ -304,7 +305,12 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         {
             if (_producer is null)
                 return;
-            // Everything emitted was acknowledged already; flushing only matters when the stage stops on a failure.
+            // Everything emitted was acknowledged already. Stopped with records still out (a failure, an abrupt stop),
+            // none of them will be emitted, so none of their offsets committed: those not yet sent are dropped, so that
+            // none lands after one that failed (a record timed out after outage-tolerance does not stop the records
+            // behind it: librdkafka's gapless guarantee leaves timeouts out), and those sent get flush-timeout to finish.
+            if (_inFlight.Count > 0)
+                _producer.PurgeUnsent();
             _producer.Flush(Settings.FlushTimeout);
             _producer.Dispose();
             // No report comes once the producer is gone.
