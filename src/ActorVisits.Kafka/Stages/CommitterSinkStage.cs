@@ -125,6 +125,15 @@ internal sealed class CommitterSinkStage(CommitterSettings settings) : GraphStag
 
         private void OnUpstreamFailure(Exception cause)
         {
+            // What is batched was processed and acknowledged: it is still sent (the consumer serves the requests queued
+            // before it closes), so that a restart reads less again. Not waited for: the stream has failed already.
+            if (_batchCount > 0)
+            {
+                foreach (var group in _batch.Values.GroupBy(o => o.Committer))
+                    group.Key.CommitAsync(group.ToList()).ContinueWith(static commit => commit.Exception, TaskScheduler.Default);
+                _batch.Clear();
+                _batchCount = 0;
+            }
             _completion.TrySetException(cause);
             FailStage(cause);
         }

@@ -52,4 +52,23 @@ public sealed class CommitterSinkTests : Akka.TestKit.Xunit2.TestKit
         await Eventually.CompletesAsync(done, TimeSpan.FromSeconds(30), "the committer sink finished");
         Assert.False(committer.Requests.Reader.TryRead(out _), "nothing was left to commit at the end");
     }
+
+    [Fact]
+    public async Task A_stream_that_fails_still_sends_the_offsets_it_had_batched_and_fails_with_the_upstream_error()
+    {
+        var committer = new RecordingCommitter();
+        var partition = new TopicPartition("visits", 0);
+        var settings = new CommitterSettings { MaxBatch = 1_000, MaxInterval = TimeSpan.FromHours(1) };
+        var (queue, done) = Source.Queue<CommittableOffset>(16, OverflowStrategy.Backpressure)
+            .ToMaterialized(Committer.Sink(settings), Keep.Both).Run(Sys.Materializer());
+
+        // Acknowledged, batched, not yet committed (neither the count nor the time is reached), then the stream fails.
+        await queue.OfferAsync(new CommittableOffset(partition, 41, AssignmentEpoch: 1, committer) { Records = 42 });
+        queue.Fail(new InvalidOperationException("upstream failed"));
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Eventually.CompletesAsync(done, TimeSpan.FromSeconds(30), "the committer sink failed"));
+        Assert.Equal("upstream failed", failure.Message);
+        var request = await Eventually.CompletesAsync(committer.Requests.Reader.ReadAsync().AsTask(), TimeSpan.FromSeconds(30), "the batched offset sent");
+        Assert.Equal(["visits [[0]] @41"], request.Select(o => $"{o.TopicPartition} @{o.Offset.Value}"));
+    }
 }
