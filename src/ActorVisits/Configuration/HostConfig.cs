@@ -20,13 +20,70 @@ public static class HostConfig
             return Reference;
         if (!File.Exists(file))
             throw new InvalidConfigurationException($"Configuration file '{file}' does not exist.");
+        string text;
         try
         {
-            return ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(Reference);
+            text = File.ReadAllText(file);
         }
-        catch (Exception e) when (e is not InvalidConfigurationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidConfigurationException($"Configuration file '{file}' cannot be read: {e.Message}", e);
+        }
+        Config parsed;
+        try
+        {
+            parsed = ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e)
         {
             throw new InvalidConfigurationException($"Configuration file '{file}' is not valid HOCON: {e.Message}", e);
+        }
+        if (UnknownKeys(parsed).FirstOrDefault() is { } unknown)
+            throw new InvalidConfigurationException(
+                $"Configuration key '{unknown}' in '{file}' is not one ActorVisits reads (misspelt? every key is in hocon/actorvisits.conf and src/ActorVisits.Kafka/reference.conf).");
+        return parsed.WithFallback(Reference);
+    }
+
+    /// <summary>
+    /// The keys under <c>actorvisits</c> that the reference does not have: a misspelt key would otherwise leave its
+    /// setting at the default without a word. Free-form keys are not checked: librdkafka's properties (librdkafka checks
+    /// those) and the windows' names (each holds <c>length</c> and <c>topic</c>).
+    /// </summary>
+    private static IEnumerable<string> UnknownKeys(Config user)
+    {
+        if (!user.HasPath(Section))
+            yield break;
+        foreach (var path in Leaves(user.GetConfig(Section).Root, Section))
+        {
+            if (path.StartsWith($"{Section}.kafka.client-properties.", StringComparison.Ordinal))
+                continue;
+            if (path.StartsWith(WindowsPrefix, StringComparison.Ordinal))
+            {
+                var rest = path[WindowsPrefix.Length..];
+                if (rest.Count(c => c == '.') == 1 && rest[(rest.IndexOf('.') + 1)..] is "length" or "topic")
+                    continue;
+                yield return path;
+                continue;
+            }
+            if (!Reference.HasPath(path))
+                yield return path;
+        }
+    }
+
+    private const string Section = "actorvisits";
+    private const string WindowsPrefix = "actorvisits.processor.windows.";
+
+    private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconValue value, string path)
+    {
+        if (!value.IsObject())
+        {
+            yield return path;
+            yield break;
+        }
+        foreach (var (key, child) in value.GetObject().Items)
+        {
+            foreach (var leaf in Leaves(child, $"{path}.{key}"))
+                yield return leaf;
         }
     }
 

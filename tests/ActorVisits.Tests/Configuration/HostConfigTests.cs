@@ -77,6 +77,35 @@ public sealed class HostConfigTests : IDisposable
         Assert.Contains($"'{key}'", error.Message);
     }
 
+    [Theory]
+    [InlineData("actorvisits.processor.on-record-eror = stop", "actorvisits.processor.on-record-eror")]
+    [InlineData("actorvisits.kafka.client-property { \"sasl.password\" = x }", "actorvisits.kafka.client-property.")]
+    [InlineData("actorvisits.processor.windows.10s { length = 10s, topik = visits_10s }", "actorvisits.processor.windows.10s.topik")]
+    [InlineData("actorvisits { cluster { seed-node = [\"a:1\"] } }", "actorvisits.cluster.seed-node")]
+    public void A_key_actorvisits_does_not_read_is_refused_naming_it(string line, string key)
+    {
+        File.WriteAllText(_file, line);
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => HostConfig.Load(_file));
+
+        Assert.Contains($"'{key}", error.Message);
+    }
+
+    [Fact]
+    public void The_shipped_configurations_and_free_form_keys_are_accepted()
+    {
+        File.WriteAllText(_file, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "lab", "cluster-node.conf")) + """
+
+            actorvisits.kafka.client-properties { "security.protocol" = SASL_SSL, "sasl.username" = ops }
+            actorvisits.processor.windows.10s { length = 10s, topic = visits_10s }
+            akka.loglevel = DEBUG
+            """);
+
+        var config = HostConfig.Load(_file);
+
+        Assert.Equal("ops", KafkaSettings.FromConfig(config).ClientProperties["sasl.username"]);
+    }
+
     [Fact]
     public void Adding_a_window_is_configuration_only()
     {
