@@ -89,6 +89,10 @@ public sealed partial class FaultPlan
     };
 
     /// <summary><c>ERROR[*n]</c>, comma separated, each repeated n times; an error is named as Kafka or Confluent.Kafka names it, or by its code.</summary>
+    private const int MaxRepeats = 100_000;
+
+    private static readonly TimeSpan LongestDuration = TimeSpan.FromHours(24);
+
     private static IReadOnlyList<ErrorCode> Errors(string text, string line)
     {
         var errors = new List<ErrorCode>();
@@ -106,6 +110,8 @@ public sealed partial class FaultPlan
                 code = (ErrorCode)number;
             else
                 throw new FormatException($"Fault step '{line}': '{part}' is not a Kafka error such as NOT_ENOUGH_REPLICAS or REQUEST_TIMED_OUT*5.");
+            if (times > MaxRepeats)
+                throw new FormatException($"Fault step '{line}': '{part}' repeats an error more than {MaxRepeats:N0} times.");
             errors.AddRange(Enumerable.Repeat(code, times));
         }
         return errors;
@@ -117,12 +123,10 @@ public sealed partial class FaultPlan
         if (!match.Success)
             throw new FormatException($"Fault step '{line}': '{text}' is not a duration such as 500ms, 10s or 2m.");
         var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        return match.Groups[2].Value switch
-        {
-            "ms" => TimeSpan.FromMilliseconds(value),
-            "s" => TimeSpan.FromSeconds(value),
-            _ => TimeSpan.FromMinutes(value),
-        };
+        var milliseconds = value * match.Groups[2].Value switch { "ms" => 1, "s" => 1_000, _ => 60_000 };
+        if (milliseconds > LongestDuration.TotalMilliseconds)
+            throw new FormatException($"Fault step '{line}': '{text}' is longer than a plan may last ({LongestDuration.TotalHours:0} h).");
+        return TimeSpan.FromMilliseconds(milliseconds);
     }
 
     /// <summary>

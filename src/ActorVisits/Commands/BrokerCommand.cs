@@ -120,6 +120,10 @@ internal static class BrokerCommand
         var app = builder.Build();
         app.MapPost("/faults", async (HttpRequest request) =>
         {
+            // A browser sends its page's origin with a cross-site POST: any web page open on this machine could
+            // otherwise take the brokers down. The faults command sends none.
+            if (request.Headers.Origin.Count > 0)
+                return Results.Json(new { error = "fault plans are not taken from web pages (the request has an Origin)" }, statusCode: StatusCodes.Status403Forbidden);
             using var reader = new StreamReader(request.Body);
             FaultPlan plan;
             try

@@ -101,9 +101,11 @@ internal static class ProcessCommand
         using var stopTimeout = new CancellationTokenSource(StopTimeout);
         try
         {
-            await host.StopAsync(stopTimeout.Token);
+            // Not only asked: a service that does not heed the token (Akka's leaving, a blocking close) must not keep the
+            // process past its budget, where the termination time-out would end it as an interrupt.
+            await host.StopAsync(stopTimeout.Token).WaitAsync(StopTimeout + TimeSpan.FromSeconds(1));
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
             Console.Error.WriteLine($"The host did not stop within {StopTimeout.TotalSeconds:0} s.");
             return 1;

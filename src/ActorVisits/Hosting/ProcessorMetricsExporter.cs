@@ -112,12 +112,22 @@ public sealed class ProcessorMetricsExporter
         _consumeErrors.IncTo(consumers.Sum(c => c.Metrics.ConsumeErrors));
         _readAgain.IncTo(metrics.ReplayReadAgain + consumers.Sum(c => c.Metrics.ReadAgain));
         _lostAssignments.IncTo(consumers.Sum(c => c.Metrics.LostAssignments));
-        foreach (var labels in _lag.GetAllLabelValues().ToList())
-            _lag.RemoveLabelled(labels);
+        // Set first, then only the partitions no longer held removed: a scrape running at the same time (two
+        // Prometheus servers) never sees the series missing.
+        var held = new HashSet<(string, string)>();
         foreach (var consumer in consumers)
         {
             foreach (var (partition, lag) in consumer.Metrics.Lags)
-                _lag.WithLabels(partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(lag);
+            {
+                var labels = (partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                held.Add(labels);
+                _lag.WithLabels(labels.Topic, labels.Item2).Set(lag);
+            }
+        }
+        foreach (var labels in _lag.GetAllLabelValues().ToList())
+        {
+            if (labels.Length == 2 && !held.Contains((labels[0], labels[1])))
+                _lag.RemoveLabelled(labels);
         }
         var partitions = processor.Partitions();
         _assigned.Set(partitions.Count);

@@ -18,4 +18,13 @@ public sealed class FaultPlanCheckTests(EmbeddedKafkaFixture kafka)
         Assert.Contains($"'{topic}' has no partition 3 (partitions 0 to 2)", FaultPlan.Parse($"at 0s: leader {topic} 3 1").CannotRunOn(kafka.Broker));
         Assert.Contains("no topic 'not-a-topic", FaultPlan.Parse($"at 0s: leader not-a-topic-{Guid.NewGuid():N} * next").CannotRunOn(kafka.Broker));
     }
+
+    [Theory]
+    [InlineData("at 99999999999m: down 1 for 1s", "longer than a plan may last")]
+    [InlineData("at 0s: down 1 for 1441m", "longer than a plan may last")]
+    [InlineData("at 0s: errors Produce REQUEST_TIMED_OUT*2000000000", "more than 100,000 times")]
+    public void Plans_too_long_or_too_large_to_hold_are_refused_as_format_errors(string plan, string reason)
+    {
+        Assert.Contains(reason, Assert.Throws<FormatException>(() => FaultPlan.Parse(plan)).Message);
+    }
 }
