@@ -81,7 +81,7 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
         {
             AskTimeout = settings.AskTimeout,
             JoinTimeout = settings.JoinTimeout,
-        };
+        }.Checked();
     }
 
     private string? Environment(string name) => _environment.Get(name);

@@ -47,16 +47,45 @@ public sealed record ClusterSettings(bool Enabled, string Hostname, int Port, IR
         };
     }
 
-    /// <summary>A seed given as host:port, or already as an Akka address.</summary>
+    /// <summary>Where the seed nodes come from, for errors about them.</summary>
+    private const string SeedsFrom = "--seed, ACTORVISITS_CLUSTER_SEEDS or actorvisits.cluster.seed-nodes";
+
+    /// <summary>A seed given as host:port, or already as an Akka address of this system.</summary>
     public static string SeedAddress(string seed)
     {
-        if (seed.StartsWith("akka.tcp://", StringComparison.Ordinal))
-            return seed;
-        var colon = seed.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(seed.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
-            throw new InvalidConfigurationException($"Seed node '{seed}' must be host:port (or akka.tcp://{SystemName}@host:port).");
-        return $"akka.tcp://{SystemName}@{seed}";
+        var prefix = $"akka.tcp://{SystemName}@";
+        var hostPort = seed.StartsWith("akka.tcp://", StringComparison.Ordinal)
+            ? seed.StartsWith(prefix, StringComparison.Ordinal) ? seed[prefix.Length..] : throw new InvalidConfigurationException(
+                $"Seed node '{seed}' ({SeedsFrom}) names another actor system: nodes of this cluster are {prefix}host:port.")
+            : seed;
+        var colon = hostPort.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(hostPort.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+            throw new InvalidConfigurationException($"Seed node '{seed}' ({SeedsFrom}) must be host:port (or {prefix}host:port).");
+        return prefix + hostPort;
     }
+
+    /// <summary>
+    /// This node's settings, checked when it joins a cluster: at least one seed, each one an address, and no loopback
+    /// address advertised to seeds on other hosts (they could never reach this node, and the first seed would wait for
+    /// its join for good).
+    /// </summary>
+    public ClusterSettings Checked()
+    {
+        if (!Enabled)
+            return this;
+        if (SeedNodes.Count == 0)
+            throw new InvalidConfigurationException($"No seed node ({SeedsFrom}): give host:port of the first node, the same list on every node.");
+        var hosts = SeedAddresses.Select(address => address[(address.IndexOf('@') + 1)..address.LastIndexOf(':')]).ToList();
+        if (IsLoopback(Hostname) && hosts.FirstOrDefault(host => !IsLoopback(host)) is { } remote)
+            throw new InvalidConfigurationException(
+                $"This node would tell the cluster it is at {Hostname}, a loopback address, while seed node {remote} is elsewhere: " +
+                "nodes there could not reach it. Give the address they reach it at: --hostname, ACTORVISITS_CLUSTER_HOSTNAME or actorvisits.cluster.hostname.");
+        return this;
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     /// <summary>The seed nodes as Akka addresses.</summary>
     public IReadOnlyList<string> SeedAddresses => SeedNodes.Select(SeedAddress).ToList();

@@ -97,6 +97,9 @@ public sealed class ProcessorService(
                 // The stream may fail first, its actors stopped under it: the reason is the actor system's.
                 logger.LogError("Stopped: the actor system is shutting down under the processor ({Reason}){Downed}", reason.GetType().Name,
                     reason is CoordinatedShutdown.ClusterDowningReason ? ": the cluster downed this node; exiting for a restart" : "");
+                // Its consumer still commits what was acknowledged and leaves the group, so that the partitions move at
+                // once rather than after the session time-out.
+                await CloseConsumerAsync(processor);
             }
             else if (processor.Error is { } error)
             {

@@ -243,6 +243,34 @@ public sealed class HostConfigTests : IDisposable
         Assert.Equal(enabled, options.Resolve(command.Parse(args), HostConfig.Reference).Enabled);
     }
 
+    [Theory]
+    [InlineData("10.0.0.5:4053", "127.0.0.1", "loopback address")]
+    [InlineData("kafka-node-1:4053", "localhost", "loopback address")]
+    [InlineData("akka.tcp://other@10.0.0.5:4053", "10.0.0.6", "another actor system")]
+    [InlineData("10.0.0.5", "10.0.0.6", "must be host:port")]
+    public void A_seed_this_node_could_not_join_is_refused_saying_why(string seed, string hostname, string reason)
+    {
+        var options = new ClusterOptions(EnvironmentVariables.None);
+        var command = new RootCommand();
+        options.AddTo(command);
+        var error = Assert.Throws<InvalidConfigurationException>(() => options.Resolve(command.Parse(["--cluster", "--seed", seed, "--hostname", hostname]), HostConfig.Reference));
+        Assert.Contains(reason, error.Message);
+        Assert.Contains(reason == "loopback address" ? "--hostname" : "--seed", error.Message);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:4053", "127.0.0.1")]
+    [InlineData("10.0.0.5:4053", "10.0.0.6")]
+    [InlineData("akka.tcp://actorvisits@10.0.0.5:4053", "10.0.0.6")]
+    public void A_seed_this_node_can_join_is_accepted(string seed, string hostname)
+    {
+        var options = new ClusterOptions(EnvironmentVariables.None);
+        var command = new RootCommand();
+        options.AddTo(command);
+        Assert.Equal(["akka.tcp://actorvisits@" + seed.Replace("akka.tcp://actorvisits@", "")],
+            options.Resolve(command.Parse(["--cluster", "--seed", seed, "--hostname", hostname]), HostConfig.Reference).SeedAddresses);
+    }
+
     [Fact]
     public void A_seed_list_naming_no_seed_is_refused_naming_its_variable()
     {
