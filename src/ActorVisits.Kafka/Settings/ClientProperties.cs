@@ -42,9 +42,6 @@ public static class ClientProperties
     /// </summary>
     public static void Validate(IEnumerable<KeyValuePair<string, string>> properties, Func<string, string> nameOf)
     {
-        // Applied after the brokers' address, it would replace it while the logs name the one configured.
-        if (properties.FirstOrDefault(p => p.Key is "bootstrap.servers" or "metadata.broker.list") is { Key: { } brokers })
-            throw new InvalidConfigurationException($"{nameOf(brokers)}: the brokers are given as actorvisits.kafka.bootstrap-servers (-b, ACTORVISITS_BOOTSTRAP_SERVERS), not as a client property.");
         if (Native.PropertyCheck.FirstRefused(properties) is var (key, value, reason))
             throw Refused(key, value, reason, nameOf);
     }
@@ -57,6 +54,33 @@ public static class ClientProperties
             : reason.Contains("No such configuration property", StringComparison.OrdinalIgnoreCase)
                 ? $"{nameOf(key)} is not accepted by librdkafka: {reason} (its value is not shown)."
                 : $"{nameOf(key)} = '{value}' is not accepted by librdkafka: {reason}.");
+
+    /// <summary>The client properties that name the brokers, which the bootstrap servers setting gives.</summary>
+    public static readonly string[] BrokerKeys = ["bootstrap.servers", "metadata.broker.list"];
+
+    /// <summary>
+    /// <paramref name="properties"/> without the brokers' keys, checked to name the same brokers as
+    /// <paramref name="bootstrapServers"/>: a Kafka tools' properties file often lists them too, but applied after the
+    /// bootstrap servers, other brokers would silently replace the ones the logs name.
+    /// </summary>
+    public static Dictionary<string, string> WithoutBrokers(IReadOnlyDictionary<string, string> properties, string bootstrapServers)
+    {
+        var rest = new Dictionary<string, string>(properties);
+        foreach (var key in BrokerKeys)
+        {
+            if (rest.Remove(key, out var listed) && !SameBrokers(listed, bootstrapServers))
+                throw new InvalidConfigurationException(
+                    $"Client property {key} = '{listed}' names other brokers than the bootstrap servers, '{bootstrapServers}' " +
+                    "(-b, ACTORVISITS_BOOTSTRAP_SERVERS or actorvisits.kafka.bootstrap-servers): give the brokers once.");
+        }
+        return rest;
+    }
+
+    private static bool SameBrokers(string a, string b)
+    {
+        static HashSet<string> Of(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return Of(a).SetEquals(Of(b));
+    }
 
     public static bool IsSecret(string key) => SecretMarkers.Any(marker => key.Contains(marker, StringComparison.OrdinalIgnoreCase));
 

@@ -63,8 +63,6 @@ internal sealed class ClusterOptions(EnvironmentVariables? environment = null)
         var seeds = parse.GetValue(_seeds) is { Length: > 0 } flagged
             ? flagged
             : Environment("ACTORVISITS_CLUSTER_SEEDS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (seeds is { Length: 0 })
-            throw new InvalidConfigurationException("ACTORVISITS_CLUSTER_SEEDS names no seed node: give host:port[,host:port...] (the same list on every node).");
         return new ClusterSettings(
             // Given, the flag decides either way (--cluster false turns off what the environment or HOCON turned on).
             parse.GetResult(_cluster) is { Implicit: false }

@@ -81,12 +81,11 @@ internal sealed class KafkaOptions(EnvironmentVariables? environment = null)
         }
         foreach (var (key, value) in flagged)
             properties[key] = value;
+        var brokers = parse.GetValue(_bootstrapServers) ?? _environment.Get(BootstrapEnvironmentVariable) ?? settings.BootstrapServers;
         return settings with
         {
-            BootstrapServers = parse.GetValue(_bootstrapServers)
-                               ?? _environment.Get(BootstrapEnvironmentVariable)
-                               ?? settings.BootstrapServers,
-            ClientProperties = properties,
+            BootstrapServers = brokers,
+            ClientProperties = ClientProperties.WithoutBrokers(properties, brokers),
         };
     }
 

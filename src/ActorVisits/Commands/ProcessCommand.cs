@@ -83,9 +83,9 @@ internal static class ProcessCommand
                 {
                     try
                     {
-                        await host.StopAsync(stopBudget.Token);
+                        await host.StopAsync(stopBudget.Token).WaitAsync(StopTimeout + TimeSpan.FromSeconds(1));
                     }
-                    catch (OperationCanceledException)
+                    catch (Exception stopError) when (stopError is OperationCanceledException or TimeoutException)
                     {
                         Console.Error.WriteLine($"The host did not stop within {StopTimeout.TotalSeconds:0} s.");
                     }

@@ -8,13 +8,13 @@ namespace ActorVisits.Commands;
 /// (<c>-x sasl.password=...</c>) would be written to the terminal and the container's log. Such arguments are shown
 /// with their value masked.
 /// </summary>
-internal static class SecretArguments
+internal static partial class SecretArguments
 {
     /// <summary>Writes <paramref name="parse"/>'s errors with every secret argument masked; false when none needs masking (the default output then).</summary>
     public static bool TryReportMasked(ParseResult parse, IReadOnlyList<string> args, TextWriter error)
     {
         // Longest first: a secret that contains another is masked whole.
-        var secrets = Secrets(args).DistinctBy(s => s.Text).OrderByDescending(s => s.Text.Length).ToList();
+        var secrets = Secrets(args).Where(s => s.Text.Length > 0).DistinctBy(s => s.Text).OrderByDescending(s => s.Text.Length).ToList();
         if (parse.Errors.Count == 0 || secrets.Count == 0)
             return false;
         foreach (var message in parse.Errors.Select(e => e.Message))
@@ -47,8 +47,13 @@ internal static class SecretArguments
                 }
                 keyStart = separator + 1;
             }
-            if (!found && !argument.StartsWith('-') && !argument.Contains('=') && ClientProperties.IsSecret(argument) && i + 1 < args.Count)
+            // A property key (dotted, as librdkafka's are) right after an option, its value apart: -X sasl.password hunter2.
+            if (!found && i > 0 && args[i - 1].StartsWith('-') && PropertyKey().IsMatch(argument) && ClientProperties.IsSecret(argument)
+                && i + 1 < args.Count && args[i + 1].Length > 0)
                 yield return (args[i + 1], ClientProperties.Masked);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")]
+    private static partial System.Text.RegularExpressions.Regex PropertyKey();
 }

@@ -122,6 +122,8 @@ public sealed class ProcessorService(
             // made) or its stop failed: said, and the host stops with 1, rather than a live process that does nothing.
             logger.LogError("{What}: {Error}", _processor is null ? "Could not start the processor" : "Stopped on error", StreamFailure.Cause(e).Message);
             ExitCode = 1;
+            if (_processor is { } started)
+                await CloseConsumerAsync(started);
             _ended.TrySetResult();
             StopHostOnceStarted();
         }

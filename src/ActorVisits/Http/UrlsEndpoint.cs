@@ -20,7 +20,7 @@ internal static class UrlsEndpoint
     {
         endpoints.MapGet("/urls", (string? url, CancellationToken requestAborted) =>
             url is { Length: > 0 } ? AnswerAsync(url, queries(), requestAborted) : Task.FromResult(Results.BadRequest(new { error = "missing query parameter 'url'" })));
-        endpoints.MapGet("/urls/{**url}", (string url, CancellationToken requestAborted) => AnswerAsync("/" + url.TrimStart('/'), queries(), requestAborted));
+        endpoints.MapGet("/urls/{**url}", (string url, CancellationToken requestAborted) => AnswerAsync("/" + url, queries(), requestAborted));
         return endpoints;
     }
 
@@ -38,11 +38,14 @@ internal static class UrlsEndpoint
             // The node that held the URL's shard is gone and not yet removed from the cluster.
             return Unavailable(url, "the node owning the URL's partition did not answer; ask again shortly");
         }
-        catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
+        catch (PartitionsUnknownException e)
         {
-            // The input's partition count (which partition holds the URL) could not be read: brokers unreachable, or
-            // the topic missing.
-            return Unavailable(url, $"the brokers could not tell which partition holds the URL ({e.Message}); ask again shortly");
+            // Brokers unreachable, or the topic missing.
+            return Unavailable(url, $"which partition holds the URL is not known: {e.Message}; ask again shortly");
+        }
+        catch (ObjectDisposedException)
+        {
+            return Unavailable(url, "the processor is stopping");
         }
         return counts.Available
             ? Results.Json(UrlCountsJson.From(counts))

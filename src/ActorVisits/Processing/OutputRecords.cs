@@ -117,7 +117,7 @@ internal static class OutputRecords
             headers.Add(TruncatedHeader, Encoding.UTF8.GetBytes(cut));
             headers.Add(OriginalKeyBytesHeader, Number(source.Message.Key?.Length ?? 0));
             headers.Add(OriginalValueBytesHeader, Number(source.Message.Value?.Length ?? 0));
-            headers.Add(OriginalHeadersBytesHeader, Number(HeadersSize(source.Message.Headers)));
+            headers.Add(OriginalHeadersBytesHeader, Number(source.Message.Headers?.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0)) ?? 0));
         }
         return new ProducerRecord<byte[], byte[]>(topic, new Message<byte[], byte[]>
         {

@@ -95,16 +95,16 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             {
                 // Nothing came: the records before the committed offset exist, so a leader that is down or unreachable
                 // (librdkafka says nothing per partition then) holds them back. Waited out like a failed fetch.
+                cancel.ThrowIfCancellationRequested();
                 if (DateTime.UtcNow - lastProgress >= kafka.OutageTolerance)
                     throw new TimeoutException($"No record of {topicPartition} could be read for {kafka.OutageTolerance} (outage-tolerance) while rebuilding its windows, at offset {next} of {committedOffset}.");
                 continue;
             }
             if (record.Error == ErrorCode.Local_PartitionEOF)
             {
-                // Everything before the end was delivered: at or past the committed offset, nothing is left to replay.
-                if (record.Offset >= committedOffset)
-                    break;
-                continue;
+                // Everything before the end was delivered, so nothing is left to replay: the end is at or past the
+                // committed offset, or below it when the log was truncated or the topic recreated since the commit.
+                break;
             }
             if (record.Error != ErrorCode.NoError)
             {

@@ -88,10 +88,18 @@ public sealed class UrlQueries : IDisposable
 
     private int ReadPartitionCount()
     {
-        var metadata = _admin.GetMetadata(_topic, MetadataTimeout);
+        Metadata metadata;
+        try
+        {
+            metadata = _admin.GetMetadata(_topic, MetadataTimeout);
+        }
+        catch (KafkaException e)
+        {
+            throw new PartitionsUnknownException($"the brokers did not tell the partitions of '{_topic}': {e.Error.Reason}", e);
+        }
         var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);
         if (topic is null || topic.Error.Code != ErrorCode.NoError || topic.Partitions.Count == 0)
-            throw new InvalidOperationException($"Topic '{_topic}' does not exist.");
+            throw new PartitionsUnknownException($"topic '{_topic}' does not exist", null);
         lock (_admin)
             _partitions = (topic.Partitions.Count, DateTimeOffset.UtcNow);
         return topic.Partitions.Count;
@@ -99,3 +107,6 @@ public sealed class UrlQueries : IDisposable
 
     public void Dispose() => _admin.Dispose();
 }
+
+/// <summary>Which partition holds a URL cannot be told: the input's partition count could not be read.</summary>
+public sealed class PartitionsUnknownException(string message, Exception? inner) : Exception(message, inner);

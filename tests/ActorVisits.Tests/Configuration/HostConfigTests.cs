@@ -277,7 +277,9 @@ public sealed class HostConfigTests : IDisposable
         var options = new ClusterOptions(new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER_SEEDS" ? " , " : null));
         var command = new RootCommand();
         options.AddTo(command);
-        Assert.Contains("ACTORVISITS_CLUSTER_SEEDS", Assert.Throws<InvalidConfigurationException>(() => options.Resolve(command.Parse([]), HostConfig.Reference)).Message);
+        Assert.Contains("ACTORVISITS_CLUSTER_SEEDS", Assert.Throws<InvalidConfigurationException>(() => options.Resolve(command.Parse(["--cluster"]), HostConfig.Reference)).Message);
+        // Not a cluster node: its seeds do not matter.
+        Assert.False(options.Resolve(command.Parse([]), HostConfig.Reference).Enabled);
     }
 
     private static KafkaSettings Resolve(params string[] args) => Resolve(EnvironmentVariables.None, args);

@@ -15,10 +15,17 @@ public static class TestRecords
         var visits = Enumerable.Range(0, count).Select(_ => factory.Next(DateTimeOffset.UtcNow)).ToList();
         var settings = ProducerSettings<string, byte[]>.Create(client, Serializers.Utf8, Serializers.ByteArray);
         using var producer = new ProducerBuilder<string, byte[]>(settings.Config).Build();
+        string? refused = null;
         foreach (var visit in visits)
-            producer.Produce(topic, new Message<string, byte[]> { Key = visit.Url, Value = VisitJson.Serialize(visit) });
+            producer.Produce(topic, new Message<string, byte[]> { Key = visit.Url, Value = VisitJson.Serialize(visit) }, report =>
+            {
+                if (report.Error.IsError)
+                    Interlocked.CompareExchange(ref refused, report.Error.Reason, null);
+            });
         if (producer.Flush(TimeSpan.FromSeconds(30)) != 0)
             throw new InvalidOperationException("Test records were not all acknowledged.");
+        if (refused is not null)
+            throw new InvalidOperationException($"Test records were refused: {refused}");
         return visits;
     }
 
