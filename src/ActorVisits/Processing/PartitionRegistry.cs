@@ -35,13 +35,28 @@ internal sealed class PartitionRegistry(
         var actor = actors.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, waitsForState, sharded?.ShardOf(partition.Partition.Value), sharded?.Region, settings.FailVisitsOfUrl, urlActors));
         var cancel = new CancellationTokenSource();
         var ready = waitsForState
-            ? PrepareAsync(partition, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
+            ? PrepareAsync(partition, epoch, firstOffset, actor, _lastStopped.GetValueOrDefault(partition, Task.CompletedTask), cancel.Token)
             : Task.CompletedTask;
         local.Register(partition.Partition.Value, actor, () => assignmentOf(partition, epoch) is not null);
         var assignment = assignmentOf(partition, epoch);
         if (assignment is not { HeldJustBefore: true })
             produced.OwnedElsewhere(partition, epoch);
         return _partitions[partition] = new PartitionHandle(partition, epoch, assignment?.Generation ?? -1, produced.ProducedThrough, actor, ready, cancel, firstOffset, now);
+    }
+
+    /// <summary>
+    /// On a cluster, records again that this node owns every partition it counts, ready and still assigned: a claim
+    /// that raced a take-over (written just after the new owner's) is corrected by the owner's next one.
+    /// </summary>
+    public void ClaimAgain()
+    {
+        if (sharded is null)
+            return;
+        foreach (var handle in _partitions.Values)
+        {
+            if (handle.Ready.IsCompletedSuccessfully && assignmentOf(handle.Partition, handle.Epoch) is not null)
+                _ = sharded.Owners.ClaimAsync(handle.Partition.Partition.Value).ContinueWith(static claim => claim.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
     }
 
     /// <summary>The partition actors now, one per partition (a snapshot, safe to read from any thread).</summary>
@@ -72,14 +87,17 @@ internal sealed class PartitionRegistry(
     /// the new one counts into the same shard), replays the partition's recent records into it (or only tells it to go
     /// on, without rebuild). Completes quietly when cancelled (the partition was revoked meanwhile).
     /// </summary>
-    private async Task PrepareAsync(TopicPartition partition, long firstOffset, IActorRef actor, Task previousStopped, CancellationToken cancel)
+    private async Task PrepareAsync(TopicPartition partition, long epoch, long firstOffset, IActorRef actor, Task previousStopped, CancellationToken cancel)
     {
         try
         {
             await previousStopped;
             // Revoked while the predecessor stopped: a claim now could outlive the new owner's (the directory keeps
-            // the latest), and queries for the partition would come to this node, which no longer counts it.
+            // the latest), and queries for the partition would come to this node, which no longer counts it. Asked of
+            // the consumer itself too: the stream's stage, which cancels, may be held up meanwhile.
             cancel.ThrowIfCancellationRequested();
+            if (assignmentOf(partition, epoch) is null)
+                return;
             if (sharded is not null)
             {
                 // Allocated to this node before any other node learns it owns the partition and queries the shard.

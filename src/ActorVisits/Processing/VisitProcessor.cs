@@ -346,6 +346,11 @@ public sealed class VisitProcessor
     /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart;
     /// so does one read from its beginning, so that queries for its URLs are answered (with zeros) while it is empty.
     /// </summary>
+    /// <summary>How often a cluster node records again the partitions it owns (<see cref="PartitionRegistry.ClaimAgain"/>).</summary>
+    private static readonly TimeSpan ClaimAgainEvery = TimeSpan.FromSeconds(15);
+
+    private DateTimeOffset _lastClaimedAt;
+
     private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleTickAsync(DateTimeOffset now)
     {
         var assigned = Control.AssignedPartitions;
@@ -355,6 +360,11 @@ public sealed class VisitProcessor
                 _partitions.For(partition.Partition, partition.Epoch, resumeAt, now);
         }
         var partitions = _partitions.Retain(assigned.Select(p => p.Partition).ToList());
+        if (now - _lastClaimedAt >= ClaimAgainEvery)
+        {
+            _lastClaimedAt = now;
+            _partitions.ClaimAgain();
+        }
         // A rebuild that failed (its records unreadable for longer than outage-tolerance) fails the stream with its
         // error even when no record of its partition comes: the partition would otherwise stay rebuilding, silently.
         if (partitions.FirstOrDefault(p => p.Ready.IsFaulted) is { } failed)
