@@ -237,10 +237,7 @@ public sealed class HostConfigTests : IDisposable
     [InlineData(new string[0], null, false)]
     public void The_cluster_flag_given_decides_either_way_over_the_environment(string[] args, string? environmentValue, bool enabled)
     {
-        var options = new ClusterOptions(new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER" ? environmentValue : null));
-        var command = new RootCommand();
-        options.AddTo(command);
-        Assert.Equal(enabled, options.Resolve(command.Parse(args), HostConfig.Reference).Enabled);
+        Assert.Equal(enabled, ResolveCluster(new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER" ? environmentValue : null), args).Enabled);
     }
 
     [Theory]
@@ -250,10 +247,7 @@ public sealed class HostConfigTests : IDisposable
     [InlineData("10.0.0.5", "10.0.0.6", "must be host:port")]
     public void A_seed_this_node_could_not_join_is_refused_saying_why(string seed, string hostname, string reason)
     {
-        var options = new ClusterOptions(EnvironmentVariables.None);
-        var command = new RootCommand();
-        options.AddTo(command);
-        var error = Assert.Throws<InvalidConfigurationException>(() => options.Resolve(command.Parse(["--cluster", "--seed", seed, "--hostname", hostname]), HostConfig.Reference));
+        var error = Assert.Throws<InvalidConfigurationException>(() => ResolveCluster(EnvironmentVariables.None, "--cluster", "--seed", seed, "--hostname", hostname));
         Assert.Contains(reason, error.Message);
         Assert.Contains(reason == "loopback address" ? "--hostname" : "--seed", error.Message);
     }
@@ -264,25 +258,28 @@ public sealed class HostConfigTests : IDisposable
     [InlineData("akka.tcp://actorvisits@10.0.0.5:4053", "10.0.0.6")]
     public void A_seed_this_node_can_join_is_accepted(string seed, string hostname)
     {
-        var options = new ClusterOptions(EnvironmentVariables.None);
-        var command = new RootCommand();
-        options.AddTo(command);
         Assert.Equal(["akka.tcp://actorvisits@" + seed.Replace("akka.tcp://actorvisits@", "")],
-            options.Resolve(command.Parse(["--cluster", "--seed", seed, "--hostname", hostname]), HostConfig.Reference).SeedAddresses);
+            ResolveCluster(EnvironmentVariables.None, "--cluster", "--seed", seed, "--hostname", hostname).SeedAddresses);
     }
 
     [Fact]
     public void A_seed_list_naming_no_seed_is_refused_naming_its_variable()
     {
-        var options = new ClusterOptions(new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER_SEEDS" ? " , " : null));
-        var command = new RootCommand();
-        options.AddTo(command);
-        Assert.Contains("ACTORVISITS_CLUSTER_SEEDS", Assert.Throws<InvalidConfigurationException>(() => options.Resolve(command.Parse(["--cluster"]), HostConfig.Reference)).Message);
+        var environment = new EnvironmentVariables(name => name == "ACTORVISITS_CLUSTER_SEEDS" ? " , " : null);
+        Assert.Contains("ACTORVISITS_CLUSTER_SEEDS", Assert.Throws<InvalidConfigurationException>(() => ResolveCluster(environment, "--cluster")).Message);
         // Not a cluster node: its seeds do not matter.
-        Assert.False(options.Resolve(command.Parse([]), HostConfig.Reference).Enabled);
+        Assert.False(ResolveCluster(environment).Enabled);
     }
 
     private static KafkaSettings Resolve(params string[] args) => Resolve(EnvironmentVariables.None, args);
+
+    private static ClusterSettings ResolveCluster(EnvironmentVariables environment, params string[] args)
+    {
+        var options = new ClusterOptions(environment);
+        var command = new RootCommand();
+        options.AddTo(command);
+        return options.Resolve(command.Parse(args), HostConfig.Reference);
+    }
 
     private static KafkaSettings Resolve(EnvironmentVariables environment, params string[] args)
     {
