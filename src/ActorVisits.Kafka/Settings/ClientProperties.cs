@@ -42,6 +42,14 @@ public static class ClientProperties
     /// </summary>
     public static void Validate(IEnumerable<KeyValuePair<string, string>> properties, Func<string, string> nameOf)
     {
+        // The clients set these after the pass-through properties, so another value would be dropped without a word.
+        foreach (var property in properties)
+        {
+            if (DeliveryFixed.FirstOrDefault(f => f.Key == property.Key) is { Key: not null } fixedOne
+                && !fixedOne.Allowed.Contains(property.Value.Trim(), StringComparer.OrdinalIgnoreCase))
+                throw new InvalidConfigurationException(
+                    $"{nameOf(property.Key)} = '{property.Value}' is refused: ActorVisits' delivery guarantee sets it to {fixedOne.Allowed[0]} ({fixedOne.Why}).");
+        }
         if (Native.PropertyCheck.FirstRefused(properties) is var (key, value, reason))
             throw Refused(key, value, reason, nameOf);
     }
@@ -54,6 +62,16 @@ public static class ClientProperties
             : reason.Contains("No such configuration property", StringComparison.OrdinalIgnoreCase)
                 ? $"{nameOf(key)} is not accepted by librdkafka: {reason} (its value is not shown)."
                 : $"{nameOf(key)} = '{value}' is not accepted by librdkafka: {reason}.");
+
+    /// <summary>The settings at-least-once delivery rests on: each client sets them itself, whatever the properties say.</summary>
+    private static readonly (string Key, string[] Allowed, string Why)[] DeliveryFixed =
+    [
+        ("acks", ["all", "-1"], "a record is acknowledged once every in-sync replica has it"),
+        ("request.required.acks", ["all", "-1"], "a record is acknowledged once every in-sync replica has it"),
+        ("enable.idempotence", ["true"], "retries neither duplicate nor reorder records"),
+        ("enable.auto.commit", ["false"], "offsets are committed only after processing"),
+        ("enable.auto.offset.store", ["false"], "offsets are committed only after processing"),
+    ];
 
     /// <summary>The client properties that name the brokers, which the bootstrap servers setting gives.</summary>
     public static readonly string[] BrokerKeys = ["bootstrap.servers", "metadata.broker.list"];

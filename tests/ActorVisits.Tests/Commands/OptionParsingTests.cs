@@ -67,6 +67,26 @@ public sealed class OptionParsingTests
     }
 
     [Theory]
+    [InlineData("acks=1", "acks")]
+    [InlineData("request.required.acks=0", "request.required.acks")]
+    [InlineData("enable.idempotence=false", "enable.idempotence")]
+    [InlineData("enable.auto.commit=true", "enable.auto.commit")]
+    [InlineData("enable.auto.offset.store=true", "enable.auto.offset.store")]
+    public void A_client_property_weakening_delivery_is_refused_naming_it(string pair, string key)
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => ClientProperties.Validate(ClientProperties.Parse([pair]), k => $"--property {k}"));
+        Assert.Contains($"--property {key} = ", error.Message);
+        Assert.Contains("delivery guarantee", error.Message);
+    }
+
+    [Fact]
+    public void A_client_property_repeating_what_delivery_needs_is_accepted()
+    {
+        // As a Kafka tools' properties file may say it.
+        ClientProperties.Validate(ClientProperties.Parse(["acks=all", "enable.idempotence=true", "enable.auto.commit=false", "request.required.acks=-1"]), k => k);
+    }
+
+    [Theory]
     [InlineData("bootstrap.servers")]
     [InlineData("metadata.broker.list")]
     public void The_brokers_as_a_client_property_must_be_the_bootstrap_servers(string key)
