@@ -88,11 +88,13 @@ public sealed partial class FaultPlan
         ["UNKNOWN_TOPIC_OR_PARTITION"] = ErrorCode.UnknownTopicOrPart,
     };
 
-    /// <summary><c>ERROR[*n]</c>, comma separated, each repeated n times; an error is named as Kafka or Confluent.Kafka names it, or by its code.</summary>
+    /// <summary>The most times a step may repeat an error: each is held in memory until a request takes it.</summary>
     private const int MaxRepeats = 100_000;
 
+    /// <summary>The longest a step's time or duration may be.</summary>
     private static readonly TimeSpan LongestDuration = TimeSpan.FromHours(24);
 
+    /// <summary><c>ERROR[*n]</c>, comma separated, each repeated n times; an error is named as Kafka or Confluent.Kafka names it, or by its code.</summary>
     private static IReadOnlyList<ErrorCode> Errors(string text, string line)
     {
         var errors = new List<ErrorCode>();

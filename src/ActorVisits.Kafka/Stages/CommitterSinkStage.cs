@@ -74,15 +74,21 @@ internal sealed class CommitterSinkStage(CommitterSettings settings) : GraphStag
 
         private void Commit()
         {
-            CancelTimer(FlushTimer);
-            var byCommitter = _batch.Values.GroupBy(o => o.Committer).ToList();
-            _batch.Clear();
-            _batchCount = 0;
-            foreach (var group in byCommitter)
+            foreach (var group in TakeBatch())
             {
                 _outstanding++;
                 group.Key.CommitAsync(group.ToList()).ContinueWith(_commitDone, TaskScheduler.Default);
             }
+        }
+
+        /// <summary>The batch, by committer; the stage starts a new one.</summary>
+        private List<IGrouping<IOffsetCommitter, CommittableOffset>> TakeBatch()
+        {
+            CancelTimer(FlushTimer);
+            var byCommitter = _batch.Values.GroupBy(o => o.Committer).ToList();
+            _batch.Clear();
+            _batchCount = 0;
+            return byCommitter;
         }
 
         private void OnCommitDone(Task commit)
@@ -127,13 +133,8 @@ internal sealed class CommitterSinkStage(CommitterSettings settings) : GraphStag
         {
             // What is batched was processed and acknowledged: it is still sent (the consumer serves the requests queued
             // before it closes), so that a restart reads less again. Not waited for: the stream has failed already.
-            if (_batchCount > 0)
-            {
-                foreach (var group in _batch.Values.GroupBy(o => o.Committer))
-                    group.Key.CommitAsync(group.ToList()).ContinueWith(static commit => commit.Exception, TaskScheduler.Default);
-                _batch.Clear();
-                _batchCount = 0;
-            }
+            foreach (var group in TakeBatch())
+                group.Key.CommitAsync(group.ToList()).ContinueWith(static commit => commit.Exception, TaskScheduler.Default);
             _completion.TrySetException(cause);
             FailStage(cause);
         }

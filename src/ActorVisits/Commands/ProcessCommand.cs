@@ -79,17 +79,7 @@ internal static class ProcessCommand
             {
                 // The processor started before the server failed to bind: it drains, commits and leaves its group (a
                 // cluster node leaves the cluster) before the error is reported, rather than vanish mid-stream.
-                using (var stopBudget = new CancellationTokenSource(StopTimeout))
-                {
-                    try
-                    {
-                        await host.StopAsync(stopBudget.Token).WaitAsync(StopTimeout + TimeSpan.FromSeconds(1));
-                    }
-                    catch (Exception stopError) when (stopError is OperationCanceledException or TimeoutException)
-                    {
-                        Console.Error.WriteLine($"The host did not stop within {StopTimeout.TotalSeconds:0} s.");
-                    }
-                }
+                await StopWithinBudgetAsync(host);
                 throw new InvalidConfigurationException($"Cannot listen for HTTP: {e.Message}; --http-port picks another port (0: any free one).", e);
             }
             host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorVisits.Http")
@@ -98,18 +88,24 @@ internal static class ProcessCommand
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await Task.WhenAny(Task.Delay(Timeout.Infinite, stopping).ContinueWith(_ => { }, TaskScheduler.Default), processor.Ended,
             Task.Delay(Timeout.Infinite, lifetime.ApplicationStopping).ContinueWith(_ => { }, TaskScheduler.Default));
+        return await StopWithinBudgetAsync(host) ? processor.ExitCode : 1;
+    }
+
+    /// <summary>Stops the host within <see cref="StopTimeout"/>; false (and said) when it did not.</summary>
+    private static async Task<bool> StopWithinBudgetAsync(WebApplication host)
+    {
         using var stopTimeout = new CancellationTokenSource(StopTimeout);
         try
         {
             // Not only asked: a service that does not heed the token (Akka's leaving, a blocking close) must not keep the
             // process past its budget, where the termination time-out would end it as an interrupt.
             await host.StopAsync(stopTimeout.Token).WaitAsync(StopTimeout + TimeSpan.FromSeconds(1));
+            return true;
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
             Console.Error.WriteLine($"The host did not stop within {StopTimeout.TotalSeconds:0} s.");
-            return 1;
+            return false;
         }
-        return processor.ExitCode;
     }
 }

@@ -134,7 +134,7 @@ public sealed class TrendBoard
                     continue;
                 if (best.Count < n)
                     best.Enqueue(url, (count, url));
-                else if (WorstFirst.Compare((count, url), best.UnorderedItems.Count == 0 ? default : PeekPriority(best)) > 0)
+                else if (best.TryPeek(out _, out var worst) && WorstFirst.Compare((count, url), worst) > 0)
                     best.EnqueueDequeue(url, (count, url));
             }
             return best.UnorderedItems.Select(u => u.Priority)
@@ -143,9 +143,6 @@ public sealed class TrendBoard
                 .ToList();
         }
     }
-
-    private static (int Count, string Url) PeekPriority(PriorityQueue<string, (int Count, string Url)> queue) =>
-        queue.TryPeek(out _, out var priority) ? priority : default;
 
     /// <summary>Lower counts first; among equal counts, the URL that sorts last (ties are shown by URL).</summary>
     private static readonly Comparer<(int Count, string Url)> WorstFirst = Comparer<(int Count, string Url)>.Create((a, b) =>
@@ -177,33 +174,33 @@ public sealed class TrendBoard
     private sealed class UrlTrend(int windows)
     {
         private int[,] _history = new int[windows, 0];
-        private int points;
+        private int _points;
         private int _next;
         private int _filled;
 
         public int[] Counts { get; } = new int[windows];
 
-        public bool HasHistory => points > 0;
+        public bool HasHistory => _points > 0;
 
         public void KeepHistory(int historyPoints)
         {
-            points = historyPoints;
+            _points = historyPoints;
             _history = new int[windows, historyPoints];
         }
 
         public DateTimeOffset?[] WindowEnds { get; } = new DateTimeOffset?[windows];
 
         /// <summary>At zero in every window, and so for its whole history.</summary>
-        public bool Silent => Counts.All(c => c == 0) && (points == 0 || Enumerable.Range(0, _filled).All(p => Enumerable.Range(0, windows).All(w => _history[w, p] == 0)));
+        public bool Silent => Counts.All(c => c == 0) && (_points == 0 || Enumerable.Range(0, _filled).All(p => Enumerable.Range(0, windows).All(w => _history[w, p] == 0)));
 
         public void Record()
         {
-            if (points == 0)
+            if (_points == 0)
                 return;
             for (var w = 0; w < windows; w++)
                 _history[w, _next] = Counts[w];
-            _next = (_next + 1) % points;
-            _filled = Math.Min(_filled + 1, points);
+            _next = (_next + 1) % _points;
+            _filled = Math.Min(_filled + 1, _points);
         }
 
         /// <summary>Oldest first.</summary>
@@ -211,7 +208,7 @@ public sealed class TrendBoard
         {
             var result = new int[_filled];
             for (var i = 0; i < _filled; i++)
-                result[i] = _history[window, (_next - _filled + i + points) % points];
+                result[i] = _history[window, (_next - _filled + i + _points) % _points];
             return result;
         }
     }

@@ -114,14 +114,14 @@ public sealed class ProcessorMetricsExporter
         _lostAssignments.IncTo(consumers.Sum(c => c.Metrics.LostAssignments));
         // Set first, then only the partitions no longer held removed: a scrape running at the same time (two
         // Prometheus servers) never sees the series missing.
-        var held = new HashSet<(string, string)>();
+        var held = new HashSet<(string Topic, string Partition)>();
         foreach (var consumer in consumers)
         {
             foreach (var (partition, lag) in consumer.Metrics.Lags)
             {
-                var labels = (partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var labels = (partition.Topic, Partition: partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 held.Add(labels);
-                _lag.WithLabels(labels.Topic, labels.Item2).Set(lag);
+                _lag.WithLabels(labels.Topic, labels.Partition).Set(lag);
             }
         }
         foreach (var labels in _lag.GetAllLabelValues().ToList())

@@ -117,7 +117,7 @@ internal static class OutputRecords
             headers.Add(TruncatedHeader, Encoding.UTF8.GetBytes(cut));
             headers.Add(OriginalKeyBytesHeader, Number(source.Message.Key?.Length ?? 0));
             headers.Add(OriginalValueBytesHeader, Number(source.Message.Value?.Length ?? 0));
-            headers.Add(OriginalHeadersBytesHeader, Number(source.Message.Headers?.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0)) ?? 0));
+            headers.Add(OriginalHeadersBytesHeader, Number(ContentSize(source.Message.Headers)));
         }
         return new ProducerRecord<byte[], byte[]>(topic, new Message<byte[], byte[]>
         {
@@ -151,8 +151,12 @@ internal static class OutputRecords
         return (key![..Math.Max(0, budget)], [], [], "value,headers,key");
     }
 
-    private static int HeadersSize(Headers? headers) =>
-        headers is null ? 0 : headers.Sum(h => HeaderFramingBytes + Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0));
+    /// <summary>What the headers take in a record: names, values and each one's framing.</summary>
+    private static int HeadersSize(Headers? headers) => headers is null ? 0 : ContentSize(headers) + headers.Count * HeaderFramingBytes;
+
+    /// <summary>The headers' names and values, as the original size is told.</summary>
+    private static int ContentSize(Headers? headers) =>
+        headers is null ? 0 : headers.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0));
 
     private static int HeadersSize(IEnumerable<(string Name, byte[] Value)> headers) =>
         headers.Sum(h => HeaderFramingBytes + Encoding.UTF8.GetByteCount(h.Name) + h.Value.Length);

@@ -28,6 +28,7 @@ public sealed class UrlQueries : IDisposable
     private readonly TimeSpan _timeout;
     private readonly LocalPartitions _local;
     private readonly ShardedUrls? _sharded;
+    private readonly object _gate = new();
     private (int Count, DateTimeOffset At)? _partitions;
     private Task<int>? _refreshing;
 
@@ -68,20 +69,20 @@ public sealed class UrlQueries : IDisposable
     private async Task<int> PartitionCountAsync(CancellationToken cancel)
     {
         Task<int> refresh;
-        lock (_admin)
+        lock (_gate)
         {
             if (_partitions is { } known && DateTimeOffset.UtcNow - known.At < MetadataMaxAge)
                 return known.Count;
-            // One metadata read at a time, shared by the queries that need it.
+            // One metadata read at a time, shared by the queries that need it. A failed one is tried again by the next
+            // query; its error is observed here once, for when only queries answered from the stale count awaited it.
             if (_refreshing is not { IsCompleted: false })
+            {
                 _refreshing = Task.Run(ReadPartitionCount);
+                _ = _refreshing.ContinueWith(static read => read.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            }
             refresh = _refreshing;
             if (_partitions is { } stale)
-            {
-                // A failed refresh is tried again by the next query; its error is not wanted here.
-                _ = refresh.ContinueWith(static read => read.Exception, TaskContinuationOptions.OnlyOnFaulted);
                 return stale.Count;
-            }
         }
         return await refresh.WaitAsync(cancel);
     }
@@ -100,13 +101,10 @@ public sealed class UrlQueries : IDisposable
         var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);
         if (topic is null || topic.Error.Code != ErrorCode.NoError || topic.Partitions.Count == 0)
             throw new PartitionsUnknownException($"topic '{_topic}' does not exist", null);
-        lock (_admin)
+        lock (_gate)
             _partitions = (topic.Partitions.Count, DateTimeOffset.UtcNow);
         return topic.Partitions.Count;
     }
 
     public void Dispose() => _admin.Dispose();
 }
-
-/// <summary>Which partition holds a URL cannot be told: the input's partition count could not be read.</summary>
-public sealed class PartitionsUnknownException(string message, Exception? inner) : Exception(message, inner);

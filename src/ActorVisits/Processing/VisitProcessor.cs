@@ -341,16 +341,16 @@ public sealed class VisitProcessor
             ? throw new RecordProcessingException(record.TopicPartitionOffset, error)
             : DeadLetter(record, new Rejection(Rejection.InternalError, error));
 
-    /// <summary>
-    /// Asks every assigned partition's actor to follow the wall clock if idle. A partition assigned with a committed
-    /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart;
-    /// so does one read from its beginning, so that queries for its URLs are answered (with zeros) while it is empty.
-    /// </summary>
     /// <summary>How often a cluster node records again the partitions it owns (<see cref="PartitionRegistry.ClaimAgain"/>).</summary>
     private static readonly TimeSpan ClaimAgainEvery = TimeSpan.FromSeconds(15);
 
     private DateTimeOffset _lastClaimedAt;
 
+    /// <summary>
+    /// Asks every assigned partition's actor to follow the wall clock if idle. A partition assigned with a committed
+    /// offset gets its actor (and its rebuild) here even before any new record, so its counts still decay after a restart;
+    /// so does one read from its beginning, so that queries for its URLs are answered (with zeros) while it is empty.
+    /// </summary>
     private async Task<ProducerEnvelope<byte[], OutputValue, Handled>> HandleTickAsync(DateTimeOffset now)
     {
         var assigned = Control.AssignedPartitions;

@@ -71,8 +71,8 @@ function checkFreshness() {
   }
   const last = state.last;
   if (!last) return;
-  const quietFor = last && last.lastUpdateAt ? Date.parse(last.at) - Date.parse(last.lastUpdateAt) : null;
-  if (last && last.pipeline.visitsPerSecond > 0 && (quietFor === null || quietFor > QUIET_AFTER_MS)) {
+  const quietFor = last.lastUpdateAt ? Date.parse(last.at) - Date.parse(last.lastUpdateAt) : null;
+  if (last.pipeline.visitsPerSecond > 0 && (quietFor === null || quietFor > QUIET_AFTER_MS)) {
     setStatus("stale", quietFor === null ? "waiting for the first updates…" : `stale: no update read for ${Math.round(quietFor / 1000)} s`);
   } else {
     setStatus("live", `live · ${new Date(last.at).toLocaleTimeString()}`);
