@@ -228,8 +228,12 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     private void IdleAdvance(Tick tick)
     {
         var before = _clock.Now;
-        if (_urls.Count == 0 || !tick.HandledToTheEnd || !_clock.TryIdleAdvance(tick.WallNow))
+        // Without a URL actor there is nothing to tell, but the clock still follows the wall clock: a visit that comes
+        // later is judged (late or not) against the time that passed, as with URLs alive.
+        if (!tick.HandledToTheEnd || !_clock.TryIdleAdvance(tick.WallNow) || _urls.Count == 0)
         {
+            if (before is { } from && _clock.Now is { } to && to > from)
+                _visitedIn.Forget(from, to);
             Sender.Tell(Updated.Nothing);
             return;
         }

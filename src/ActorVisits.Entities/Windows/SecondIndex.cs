@@ -82,6 +82,14 @@ public sealed class SecondIndex<T>(WindowSet windows) where T : class, ISecondIn
     /// <summary>Drops the seconds that left the longest window as the clock went from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public void Forget(long from, long to)
     {
+        if (to - from >= _seconds)
+        {
+            // Every second indexed (none is later than from) has left: a list kept past its slot's reuse would hold
+            // passivated items reachable for nothing.
+            foreach (var items in _items)
+                items?.Clear();
+            return;
+        }
         for (var now = Math.Max(from + 1, to - _seconds + 1); now <= to; now++)
         {
             var slot = Slot(now - _seconds);

@@ -90,6 +90,21 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_idle_live_partition_without_urls_left_still_follows_the_wall_clock_and_judges_the_next_visit_by_it()
+    {
+        Count("/a", T0, arrivedAt: T0);
+        Assert.Equal(["/a 5mn:0"], Describe(Tick(T0.AddSeconds(300))).Where(d => d.Contains("5mn")));
+        Assert.Equal(0, _partition.UnderlyingActor.ActiveUrls);
+
+        // No URL actor left to tell, but 700 s more pass: a visit of second T0+299 is then far behind the stream time.
+        Assert.Empty(Tick(T0.AddSeconds(1000)).Updates);
+        var updated = Count("/b", T0.AddSeconds(299), arrivedAt: T0.AddSeconds(1000));
+
+        Assert.Equal([new LateVisit(0, T0.AddSeconds(1000).ToUnixTimeSeconds())], updated.Late);
+        Assert.Empty(updated.Updates);
+    }
+
+    [Fact]
     public void A_partition_whose_records_are_only_delayed_keeps_its_stream_time()
     {
         Count("/a", T0, arrivedAt: T0);
