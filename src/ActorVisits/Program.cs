@@ -31,8 +31,10 @@ try
     var parse = root.Parse(args);
     // The default error output repeats unmatched arguments as they are, secrets too.
     if (SecretArguments.TryReportMasked(parse, args, Console.Error))
-        return 1;
-    return await parse.InvokeAsync(invocation);
+        return 2;
+    var exitCode = await parse.InvokeAsync(invocation);
+    // A command line that does not parse is a usage error, as every check of the options is (2), not a failure (1).
+    return parse.Errors.Count > 0 ? 2 : exitCode;
 }
 catch (InvalidConfigurationException e)
 {

@@ -4,7 +4,7 @@ using System.Globalization;
 
 namespace ActorVisits.Commands;
 
-/// <summary>Durations on the command line: <c>500ms</c>, <c>60s</c>, <c>5m</c>, <c>1h</c>, or <c>hh:mm:ss</c>.</summary>
+/// <summary>Durations on the command line: <c>500ms</c>, <c>60s</c>, <c>5m</c>, <c>1h</c>, or <c>hh:mm:ss</c>; a bare number is refused (its unit would be a guess).</summary>
 internal static class Durations
 {
     public static Option<TimeSpan?> Option(string name, string description) => new(name)
@@ -26,7 +26,9 @@ internal static class Durations
             result.AddError($"'{text}' is longer than {Longest.TotalDays:0} days, the longest duration taken here.");
             return null;
         }
-        result.AddError($"'{text}' is not a positive duration; use e.g. 500ms, 60s, 5m, 1h or 00:01:00.");
+        result.AddError(double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? $"'{text}' has no unit; use e.g. {text}ms, {text}s, {text}m or {text}h."
+            : $"'{text}' is not a positive duration; use e.g. 500ms, 60s, 5m, 1h or 00:01:00.");
         return null;
     }
 
@@ -52,6 +54,8 @@ internal static class Durations
                 }
             }
         }
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);
+        // hh:mm:ss only: a bare number would be read as days.
+        duration = default;
+        return text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);
     }
 }

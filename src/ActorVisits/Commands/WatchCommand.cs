@@ -10,7 +10,7 @@ internal static class WatchCommand
     public static Command Create()
     {
         var kafka = new KafkaOptions();
-        var topic = new Option<string>("--topic", "-t") { Description = "Output topic to watch.", DefaultValueFactory = _ => Topics.Visits1mn };
+        var topic = new Option<string?>("--topic", "-t") { Description = "Output topic to watch. Default: the topic of the configuration's 1mn window (visits_1mn), else of its first window, from --config when given." };
         var top = new Option<int>("--top") { Description = "URLs shown, most visited first.", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var command = new Command("watch", "Show a live table of the latest visit count per URL in an output topic (visits_30s, visits_1mn, visits_5mn), until Ctrl+C.")
         {
@@ -22,7 +22,7 @@ internal static class WatchCommand
             var config = kafka.LoadConfig(parse);
             var client = kafka.Resolve(parse, config).Client();
             var windows = ProcessorSettings.FromConfig(config).Windows.Windows;
-            var topicName = parse.GetValue(topic)!;
+            var topicName = parse.GetValue(topic) ?? (windows.FirstOrDefault(w => w.Name == "1mn") ?? windows[0]).Topic;
             var count = parse.GetValue(top);
             var counts = new LatestCounts();
             using var viewing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -21,8 +21,11 @@ public sealed record GeneratorOptions(string Topic, int Rate, long? Count, TimeS
     }
 }
 
-/// <summary>Progress of a generator run; <see cref="Acknowledged"/> counts records every in-sync replica has.</summary>
-public sealed record GeneratorProgress(long Sent, long Acknowledged, long Failed, TimeSpan Elapsed)
+/// <summary>
+/// Progress of a generator run; <see cref="Acknowledged"/> counts records every in-sync replica has.
+/// <see cref="StoppedBy"/>: why a run ended early on an error no wait cures (an unknown topic), else null.
+/// </summary>
+public sealed record GeneratorProgress(long Sent, long Acknowledged, long Failed, TimeSpan Elapsed, string? StoppedBy = null)
 {
     public double AcknowledgedPerSecond => Elapsed > TimeSpan.Zero ? Acknowledged / Elapsed.TotalSeconds : 0;
 }

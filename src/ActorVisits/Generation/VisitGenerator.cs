@@ -15,6 +15,9 @@ public static class VisitGenerator
     // Within the 28 s a stopping process is given (Program's ProcessTerminationTimeout), so that the summary is printed.
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How far behind its schedule the paced generator may fall before it stops trying to catch up.</summary>
+    private static readonly TimeSpan MaxCatchUp = TimeSpan.FromSeconds(1);
+
     public static async Task<GeneratorProgress> RunAsync(
         ProducerSettings<string, byte[]> settings, GeneratorOptions options, Action<GeneratorProgress>? onProgress, CancellationToken cancellationToken)
     {
@@ -32,6 +35,10 @@ public static class VisitGenerator
         var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 
         var nextReport = TimeSpan.FromSeconds(1);
+        // Pacing counts from a base that moves on after a stall (brokers down, a full queue): the visits a stall held
+        // back are not sent afterwards in one burst, which would be a spike the steady rate never asked for.
+        var (paceFromSent, paceFromTime) = (0L, TimeSpan.Zero);
+        string? stoppedBy = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested
@@ -41,10 +48,12 @@ public static class VisitGenerator
                 if (options.Rate > 0)
                 {
                     // Steady pacing: visit n is due at n / rate seconds; sleep only when ahead of schedule.
-                    var due = TimeSpan.FromSeconds((double)sent / options.Rate);
+                    var due = paceFromTime + TimeSpan.FromSeconds((double)(sent - paceFromSent) / options.Rate);
                     var ahead = due - clock.Elapsed;
                     if (ahead > TimeSpan.FromMilliseconds(1))
                         await Task.Delay(ahead, cancellationToken);
+                    else if (ahead < -MaxCatchUp)
+                        (paceFromSent, paceFromTime) = (sent, clock.Elapsed);
                 }
                 var visit = factory.Next(DateTimeOffset.UtcNow);
                 if (!keys.TryGetValue(visit.Url, out var key))
@@ -52,9 +61,19 @@ public static class VisitGenerator
                 var timestampMs = visit.Timestamp.ToUnixTimeMilliseconds();
                 var error = producer.Produce(topic, key, VisitJson.SerializeInPlace(visit), timestampMs, null, IntPtr.Zero);
                 if (error is { Code: ErrorCode.Local_QueueFull })
-                    await ProduceWithRoomAsync(producer, topic, key, VisitJson.Serialize(visit), timestampMs, () => onProgress?.Invoke(Snapshot()), cancellationToken);
-                else if (error is not null)
-                    throw new KafkaException(error);
+                {
+                    var deadline = options.Duration is { } until ? until - clock.Elapsed : Timeout.InfiniteTimeSpan;
+                    error = await ProduceWithRoomAsync(producer, topic, key, VisitJson.Serialize(visit), timestampMs, deadline,
+                        () => onProgress?.Invoke(Snapshot()), cancellationToken);
+                    if (error is { Code: ErrorCode.Local_QueueFull })
+                        break; // --duration ran out while the queue stayed full: that visit was never sent.
+                }
+                if (error is not null)
+                {
+                    // Not a matter of time (an unknown topic, a record too large): stop, but still flush and summarise.
+                    stoppedBy = $"Producing to '{options.Topic}' failed: {error.Reason} ({error.Code}).";
+                    break;
+                }
                 sent++;
                 if (clock.Elapsed >= nextReport)
                 {
@@ -75,17 +94,24 @@ public static class VisitGenerator
         onProgress?.Invoke(summary);
         if (deliveries.FirstError is { } firstError)
             Console.Error.WriteLine($"First delivery error: {firstError}");
-        return summary;
+        return summary with { StoppedBy = stoppedBy };
     }
 
-    /// <summary>librdkafka's queue is full: waits for acknowledgements to make room (producer-side backpressure).</summary>
-    private static async Task ProduceWithRoomAsync(
-        NativeProducer producer, IntPtr topic, byte[] key, byte[] value, long timestampMs, Action report, CancellationToken cancellationToken)
+    /// <summary>
+    /// librdkafka's queue is full: waits for acknowledgements to make room (producer-side backpressure), for
+    /// <paramref name="longest"/> at most (infinite: until room or cancellation). Null once produced, else the last error
+    /// (<c>Local_QueueFull</c> when the time ran out).
+    /// </summary>
+    private static async Task<Error?> ProduceWithRoomAsync(
+        NativeProducer producer, IntPtr topic, byte[] key, byte[] value, long timestampMs, TimeSpan longest, Action report, CancellationToken cancellationToken)
     {
         // Progress goes on being reported while the brokers do not acknowledge (down, slow): a waiting generator is not a hung one.
         var nextReport = Stopwatch.StartNew();
+        var waited = Stopwatch.StartNew();
         while (true)
         {
+            if (longest != Timeout.InfiniteTimeSpan && waited.Elapsed >= longest)
+                return new Error(ErrorCode.Local_QueueFull);
             await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
             if (nextReport.Elapsed >= TimeSpan.FromSeconds(1))
             {
@@ -93,10 +119,8 @@ public static class VisitGenerator
                 nextReport.Restart();
             }
             var error = producer.Produce(topic, key, value, timestampMs, null, IntPtr.Zero);
-            if (error is null)
-                return;
-            if (error.Code != ErrorCode.Local_QueueFull)
-                throw new KafkaException(error);
+            if (error is null || error.Code != ErrorCode.Local_QueueFull)
+                return error;
         }
     }
 

@@ -18,6 +18,13 @@ public sealed class OptionParsingTests
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
     }
 
+    [Theory]
+    [InlineData("10")]
+    [InlineData("2.5")]
+    [InlineData("ten seconds")]
+    public void A_duration_without_a_unit_is_refused_not_read_as_days(string text) =>
+        Assert.False(ActorVisits.Commands.Durations.TryParse(text, out _));
+
     [Fact]
     public void Reset_targets()
     {
