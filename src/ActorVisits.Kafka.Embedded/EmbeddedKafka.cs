@@ -95,11 +95,14 @@ public sealed class EmbeddedKafka : IKafkaAdmin
         _wire.DescribeGroupOffsetsAsync(groupId, topic, cancellationToken);
 
     public Task<IReadOnlyList<TopicPartitionOffset>> ResetGroupOffsetsAsync(
-        string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken) =>
-        _wire.ResetGroupOffsetsAsync(groupId, topic, target, cancellationToken);
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken) =>
+        _wire.ResetGroupOffsetsAsync(groupId, topic, target, partitions, cancellationToken);
 
-    public Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(string topic, OffsetTarget target, CancellationToken cancellationToken) =>
-        _wire.ResolveOffsetsAsync(topic, target, cancellationToken);
+    public Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken) =>
+        _wire.ResolveOffsetsAsync(groupId, topic, target, partitions, cancellationToken);
+
+    public Task<int?> ActiveMembersAsync(string groupId, CancellationToken cancellationToken) => _wire.ActiveMembersAsync(groupId, cancellationToken);
 
     /// <summary>
     /// Fault injection: broker <paramref name="brokerId"/> (1-based) drops its connections and refuses new ones. Its

@@ -18,12 +18,20 @@ public interface IKafkaAdmin : IAsyncDisposable
     Task<IReadOnlyList<PartitionLag>> DescribeGroupOffsetsAsync(string groupId, string topic, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves the group's committed offsets on every partition of <paramref name="topic"/>; the group keeps its name.
-    /// Throws <see cref="ActiveMembersException"/> while the group has active members.
+    /// Moves the group's committed offsets on the partitions of <paramref name="topic"/> (those in
+    /// <paramref name="partitions"/> only, when given; the others keep theirs); the group keeps its name. Throws
+    /// <see cref="ActiveMembersException"/> while the group has active members.
     /// </summary>
     Task<IReadOnlyList<TopicPartitionOffset>> ResetGroupOffsetsAsync(
-        string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken);
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken);
 
-    /// <summary>Where a reset to <paramref name="target"/> would put each partition of <paramref name="topic"/>; changes nothing (a dry run).</summary>
-    Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(string topic, OffsetTarget target, CancellationToken cancellationToken);
+    /// <summary>Where a reset of <paramref name="groupId"/> to <paramref name="target"/> would put each partition; changes nothing (a dry run).</summary>
+    Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The group's live members, asked without joining it; null when the brokers cannot tell (no DescribeGroups: the
+    /// embedded broker), where only a reset's join finds out.
+    /// </summary>
+    Task<int?> ActiveMembersAsync(string groupId, CancellationToken cancellationToken);
 }

@@ -78,22 +78,25 @@ public sealed class KafkaAdmin : IKafkaAdmin
         }, cancellationToken);
 
     public async Task<IReadOnlyList<TopicPartitionOffset>> ResetGroupOffsetsAsync(
-        string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken)
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken)
     {
-        var members = await CountMembersAsync(groupId);
+        var members = await ActiveMembersAsync(groupId, cancellationToken);
         if (members is { } count)
         {
             if (count > 0)
                 throw new ActiveMembersException(groupId, $"{count} member(s)");
-            var offsets = await Task.Run(() => ResolveTargets(topic, target), cancellationToken);
+            var offsets = await Task.Run(() => ResolveTargets(groupId, topic, target, partitions), cancellationToken);
             await _admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(groupId, offsets.ToList())]);
             return offsets;
         }
-        return await Task.Run(() => ResetAsSoleMember(groupId, topic, target, cancellationToken), cancellationToken);
+        return await Task.Run(() => ResetAsSoleMember(groupId, topic, target, partitions, cancellationToken), cancellationToken);
     }
 
-    public Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(string topic, OffsetTarget target, CancellationToken cancellationToken) =>
-        Task.Run(() => ResolveTargets(topic, target), cancellationToken);
+    public Task<IReadOnlyList<TopicPartitionOffset>> ResolveOffsetsAsync(
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken) =>
+        Task.Run(() => ResolveTargets(groupId, topic, target, partitions), cancellationToken);
+
+    public Task<int?> ActiveMembersAsync(string groupId, CancellationToken cancellationToken) => CountMembersAsync(groupId).WaitAsync(cancellationToken);
 
     /// <summary>Live members of the group, or null when the brokers do not support DescribeGroups.</summary>
     private async Task<int?> CountMembersAsync(string groupId)
@@ -114,10 +117,11 @@ public sealed class KafkaAdmin : IKafkaAdmin
     /// already exists, is to join it: alone, this member is assigned every partition and commits with its generation;
     /// with other members it gets only a share, and refuses.
     /// </summary>
-    private IReadOnlyList<TopicPartitionOffset> ResetAsSoleMember(string groupId, string topic, OffsetTarget target, CancellationToken cancellationToken)
+    private IReadOnlyList<TopicPartitionOffset> ResetAsSoleMember(
+        string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? chosen, CancellationToken cancellationToken)
     {
         var partitions = PartitionsOf(topic);
-        var offsets = ResolveTargets(topic, target);
+        var offsets = ResolveTargets(groupId, topic, target, chosen);
         // Joined once the group assigns this member anything, nothing included: with as many members as partitions, a
         // cooperative group gives a newcomer no partition at all, which is a refusal, not a join still under way.
         var joined = false;
@@ -156,18 +160,51 @@ public sealed class KafkaAdmin : IKafkaAdmin
         }
     }
 
-    private IReadOnlyList<TopicPartitionOffset> ResolveTargets(string topic, OffsetTarget target)
+    /// <summary>
+    /// Where <paramref name="target"/> puts each partition of <paramref name="topic"/> (those in <paramref name="chosen"/>
+    /// only, when given), each within its log: an offset before the log start moves to it, one past the end to the end.
+    /// </summary>
+    private IReadOnlyList<TopicPartitionOffset> ResolveTargets(string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? chosen)
     {
-        var partitions = PartitionsOf(topic);
+        var partitions = Chosen(PartitionsOf(topic), chosen, topic);
         using var consumer = BuildConsumer(groupId: null);
-        return target switch
+        var committed = new Dictionary<int, Offset>();
+        if (target is OffsetTarget.ShiftBy)
         {
-            OffsetTarget.Earliest => partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, RequestTimeout).Low)).ToList(),
-            OffsetTarget.Latest => partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, RequestTimeout).High)).ToList(),
-            OffsetTarget.AtTime at => partitions
-                .Select(p => new TopicPartitionOffset(p, PartitionHistory.FirstOffsetAtOrAfter(consumer, p, at.Time, RequestTimeout))).ToList(),
-            _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
-        };
+            // Read, not joined: a consumer that never subscribes asks the coordinator without becoming a member.
+            using var group = BuildConsumer(groupId);
+            committed = group.Committed(partitions, RequestTimeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
+        }
+        var since = target is OffsetTarget.Ago ago ? DateTimeOffset.UtcNow - ago.Duration : default;
+        return partitions.Select(p =>
+        {
+            var log = consumer.QueryWatermarkOffsets(p, RequestTimeout);
+            long Within(long offset) => Math.Clamp(offset, log.Low.Value, log.High.Value);
+            return new TopicPartitionOffset(p, target switch
+            {
+                OffsetTarget.Earliest => log.Low,
+                OffsetTarget.Latest => log.High,
+                OffsetTarget.AtTime at => PartitionHistory.FirstOffsetAtOrAfter(consumer, p, at.Time, RequestTimeout),
+                OffsetTarget.Ago => PartitionHistory.FirstOffsetAtOrAfter(consumer, p, since, RequestTimeout),
+                OffsetTarget.ToOffset to => Within(to.Offset),
+                OffsetTarget.ShiftBy shift => committed.GetValueOrDefault(p.Partition.Value, Offset.Unset) is { IsSpecial: false } from
+                    ? Within(from.Value + shift.Records)
+                    : throw new InvalidOperationException(
+                        $"Group '{groupId}' has no committed offset on {topic} partition {p.Partition.Value} to shift from; reset it to earliest, latest, a time or an offset instead."),
+                _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
+            });
+        }).ToList();
+    }
+
+    /// <summary>The partitions in <paramref name="chosen"/> (all when null); one the topic lacks is an error naming what it has.</summary>
+    private static List<TopicPartition> Chosen(List<TopicPartition> partitions, IReadOnlyCollection<int>? chosen, string topic)
+    {
+        if (chosen is null)
+            return partitions;
+        var missing = chosen.Where(c => partitions.All(p => p.Partition.Value != c)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidOperationException($"Topic '{topic}' has no partition {string.Join(", ", missing)} (it has 0 to {partitions.Count - 1}).");
+        return partitions.Where(p => chosen.Contains(p.Partition.Value)).ToList();
     }
 
     /// <summary>

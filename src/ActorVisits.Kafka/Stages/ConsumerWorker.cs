@@ -354,7 +354,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             var end = _consumer!.GetWatermarkOffsets(partition).High;
             if (!end.IsSpecial && end.Value < next)
                 Warn("LOGRESET", $"{partition}: the log ends at offset {end.Value}, before offset {next} this group had reached: the partition was recreated or truncated. " +
-                                 $"Its records before offset {next} are dropped as read again; to count them, stop every member and reset the group's offsets (actorvisits offsets --reset earliest)");
+                                 $"Its records before offset {next} are dropped as read again; to count them, stop every member and reset the partition's offset (actorvisits offsets -g {_settings.GroupId} -t {partition.Topic} -p {partition.Partition.Value} --reset earliest)");
             else
                 Warn("READAGAIN", $"{partition}: records before offset {next} delivered again within one assignment; dropped, not counted twice");
             return;

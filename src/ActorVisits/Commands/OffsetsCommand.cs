@@ -14,15 +14,20 @@ internal static class OffsetsCommand
         var topic = new Option<string?>("--topic", "-t") { Description = "Topic whose partitions are shown or reset. Default: actorvisits.processor.input-topic (visits), from --config when given." };
         var reset = new Option<string?>("--reset")
         {
-            Description = "Move the group's committed offsets: 'earliest' (replay everything), 'latest' (skip to the end) or an " +
-                          "ISO-8601 time such as 2019-03-02T09:21:05Z (UTC when it has no offset; a date alone is its midnight in UTC): the first record at or after it. Refused while the group has active members.",
+            Description = "Move the group's committed offsets to " + OffsetTarget.Forms + ". A time or duration moves to the first record at or " +
+                          "after it (a time without an offset is UTC; a date alone is its midnight in UTC); an offset outside a partition's log " +
+                          "moves to its start or end. Refused while the group has active members (exit code 3).",
         };
-
+        var partitions = new Option<IReadOnlyCollection<int>?>("--partitions", "-p")
+        {
+            Description = "With --reset: only these partitions, comma-separated (e.g. 0,3); the others keep their offsets. Default: every partition.",
+            CustomParser = ParsePartitions,
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "With --reset: print where each partition would move from and to, and change nothing." };
 
         var command = new Command("offsets", "Show a consumer group's committed offset, end offset and lag per partition, or reset them.")
         {
-            groupId, topic, reset, dryRun,
+            groupId, topic, reset, partitions, dryRun,
         };
         kafka.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -33,12 +38,13 @@ internal static class OffsetsCommand
             OffsetTarget? target = null;
             if (parse.GetValue(reset) is { } resetText && !OffsetTarget.TryParse(resetText, out target))
             {
-                Console.Error.WriteLine($"--reset '{resetText}' is not 'earliest', 'latest' or an ISO-8601 time such as 2019-03-02T09:21:05Z.");
+                Console.Error.WriteLine($"--reset '{resetText}' is none of {OffsetTarget.Forms}.");
                 return 2;
             }
-            if (parse.GetValue(dryRun) && target is null)
+            var chosen = parse.GetValue(partitions);
+            if ((parse.GetValue(dryRun) || chosen is not null) && target is null)
             {
-                Console.Error.WriteLine("--dry-run shows what --reset would do: give --reset too.");
+                Console.Error.WriteLine($"{(chosen is not null ? "--partitions" : "--dry-run")} goes with --reset: give --reset too.");
                 return 2;
             }
             await using IKafkaAdmin cluster = new KafkaAdmin(kafka.Resolve(parse, config).Client());
@@ -46,17 +52,23 @@ internal static class OffsetsCommand
             {
                 if (target is not null)
                 {
-                    // What it was, so that a mistaken reset can be undone by hand (--reset takes a time, or commit these).
+                    // What it was, so that a mistaken reset can be undone (--reset with an offset and --partitions).
                     var before = await cluster.DescribeGroupOffsetsAsync(group, topicName, cancellationToken);
                     if (before.All(p => p.Committed is null))
                         Console.Error.WriteLine($"Group '{group}' has no committed offset on '{topicName}': a new group (is -g spelt right?).");
                     if (parse.GetValue(dryRun))
                     {
-                        var planned = await cluster.ResolveOffsetsAsync(topicName, target, cancellationToken);
+                        // As Kafka's own tool, a dry run of a group with members is refused like the reset would be.
+                        var members = await cluster.ActiveMembersAsync(group, cancellationToken);
+                        if (members > 0)
+                            throw new ActiveMembersException(group, $"{members} member(s)");
+                        var planned = await cluster.ResolveOffsetsAsync(group, topicName, target, chosen, cancellationToken);
                         Console.WriteLine($"Dry run, nothing changed: group '{group}' on '{topicName}' would be reset to {Describe(target)}: {Moves(before, planned)}");
+                        if (members is null)
+                            Console.Error.WriteLine("Whether the group has members was not checked: these brokers cannot describe a group without joining it (the reset itself checks by joining).");
                         return 0;
                     }
-                    var moved = await cluster.ResetGroupOffsetsAsync(group, topicName, target, cancellationToken);
+                    var moved = await cluster.ResetGroupOffsetsAsync(group, topicName, target, chosen, cancellationToken);
                     Console.WriteLine($"Group '{group}' on '{topicName}' reset to {Describe(target)}: {Moves(before, moved)}");
                 }
                 Render(group, topicName, await cluster.DescribeGroupOffsetsAsync(group, topicName, cancellationToken));
@@ -76,6 +88,27 @@ internal static class OffsetsCommand
         return command;
     }
 
+    /// <summary><c>0,3,5</c>: distinct partition numbers, none negative.</summary>
+    private static IReadOnlyCollection<int>? ParsePartitions(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var chosen = new SortedSet<int>();
+        foreach (var token in result.Tokens)
+        {
+            foreach (var part in token.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var partition))
+                {
+                    result.AddError($"--partitions: '{part}' is not a partition number (0 or more).");
+                    return null;
+                }
+                chosen.Add(partition);
+            }
+        }
+        if (chosen.Count == 0)
+            result.AddError("--partitions: give at least one partition number, e.g. 0,3.");
+        return chosen;
+    }
+
     /// <summary>Each partition's committed offset before and after: <c>p0 1234→0</c> (<c>-</c>: none committed).</summary>
     private static string Moves(IReadOnlyList<PartitionLag> before, IReadOnlyList<TopicPartitionOffset> after)
     {
@@ -86,6 +119,9 @@ internal static class OffsetsCommand
     private static string Describe(OffsetTarget target) => target switch
     {
         OffsetTarget.AtTime at => at.Time.ToString("O"),
+        OffsetTarget.Ago ago => $"the first record of the last {ago.Duration}",
+        OffsetTarget.ToOffset to => $"offset {to.Offset} (within each log)",
+        OffsetTarget.ShiftBy shift => $"the committed offset {(shift.Records >= 0 ? "+" : "")}{shift.Records} (within each log)",
         _ => target.GetType().Name.ToLowerInvariant(),
     };
 

@@ -42,6 +42,14 @@ public sealed class OptionParsingTests
             Assert.IsType<OffsetTarget.AtTime>(OffsetTarget.TryParse("2019-03-02T09:21:05", out var bare) ? bare : null).Time);
         Assert.Equal(new DateTimeOffset(2019, 3, 2, 0, 0, 0, TimeSpan.Zero),
             Assert.IsType<OffsetTarget.AtTime>(OffsetTarget.TryParse("2019-03-02", out var day) ? day : null).Time);
+        Assert.Equal(new OffsetTarget.ToOffset(1234), OffsetTarget.TryParse("1234", out var offset) ? offset : null);
+        Assert.Equal(new OffsetTarget.ShiftBy(-1000), OffsetTarget.TryParse("-1000", out var back) ? back : null);
+        Assert.Equal(new OffsetTarget.ShiftBy(500), OffsetTarget.TryParse("+500", out var ahead) ? ahead : null);
+        Assert.Equal(new OffsetTarget.Ago(TimeSpan.FromHours(1)), OffsetTarget.TryParse("1h", out var hour) ? hour : null);
+        Assert.Equal(new OffsetTarget.Ago(TimeSpan.FromMinutes(90)), OffsetTarget.TryParse("PT1H30M", out var iso) ? iso : null);
+        Assert.Equal(new OffsetTarget.Ago(TimeSpan.FromDays(2)), OffsetTarget.TryParse("2d", out var days) ? days : null);
+        foreach (var wrong in new[] { "0s", "PT", "P", "1w", "--5", "1.5" })
+            Assert.False(OffsetTarget.TryParse(wrong, out _), wrong);
         // Not ISO-8601: read in some culture's order, or as today.
         foreach (var vague in new[] { "03/04/2019", "10:00", "March 2, 2019", "2019-3-2" })
             Assert.False(OffsetTarget.TryParse(vague, out _), vague);

@@ -36,7 +36,7 @@ public sealed class AtLeastOnceTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.
         Assert.All(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None), p => Assert.Equal(0, p.Lag));
 
         // Same group, rewound to the beginning of its partitions: everything is read again.
-        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), null, CancellationToken.None);
         Assert.Equal(600, (await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
         var replay = ConsumingRun.Start(Sys, kafka.Client, topic, group);
         await replay.WaitForAsync(600);

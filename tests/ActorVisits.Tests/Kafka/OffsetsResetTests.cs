@@ -20,12 +20,12 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
 
         // Each step has a deadline: a step that never ends fails naming itself.
         var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(
-            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None), TimeSpan.FromSeconds(120), "the refused reset"));
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), null, CancellationToken.None), TimeSpan.FromSeconds(120), "the refused reset"));
         Assert.Contains(group, refusal.Message);
 
         await Eventually.CompletesAsync(member.ShutdownAsync(), TimeSpan.FromSeconds(60), "the member left its group and closed");
         var moved = await Eventually.CompletesAsync(
-            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None), TimeSpan.FromSeconds(120), "the reset of the empty group");
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), null, CancellationToken.None), TimeSpan.FromSeconds(120), "the reset of the empty group");
         Assert.All(moved, o => Assert.Equal(0, o.Offset.Value));
         Assert.Equal(20, (await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Sum(p => p.Lag));
     }
@@ -79,15 +79,15 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
 
-        var atTime = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(40.5)), CancellationToken.None);
+        var atTime = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(40.5)), null, CancellationToken.None);
         Assert.Equal(41, Assert.Single(atTime).Offset.Value);
-        var exact = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(7)), CancellationToken.None);
+        var exact = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddSeconds(7)), null, CancellationToken.None);
         Assert.Equal(7, Assert.Single(exact).Offset.Value);
-        var beforeAll = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddHours(-1)), CancellationToken.None);
+        var beforeAll = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddHours(-1)), null, CancellationToken.None);
         Assert.Equal(0, Assert.Single(beforeAll).Offset.Value);
-        var afterAll = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddHours(1)), CancellationToken.None);
+        var afterAll = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.AtTime(start.AddHours(1)), null, CancellationToken.None);
         Assert.Equal(100, Assert.Single(afterAll).Offset.Value);
-        var latest = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), CancellationToken.None);
+        var latest = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Latest(), null, CancellationToken.None);
         Assert.Equal(100, Assert.Single(latest).Offset.Value);
         Assert.Equal(100, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
     }
@@ -104,19 +104,62 @@ public sealed class OffsetsResetTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         await Eventually.HoldsAsync(() => kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None).GetAwaiter().GetResult().Single().Committed == 20,
             TimeSpan.FromSeconds(30), "the member owns the partition and committed it all");
 
-        var planned = await kafka.Broker.ResolveOffsetsAsync(topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        var planned = await kafka.Broker.ResolveOffsetsAsync(group, topic, new OffsetTarget.Earliest(), null, CancellationToken.None);
         Assert.Equal(0, Assert.Single(planned).Offset.Value);
         Assert.Equal(20, Assert.Single(await kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None)).Committed);
 
         // The joining resetter is given nothing (a cooperative group keeps the only partition where it is): that is the
         // refusal, well before the 60 s join time-out it used to wait out.
         var refusal = await Assert.ThrowsAsync<ActiveMembersException>(() => Eventually.CompletesAsync(
-            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None), TimeSpan.FromSeconds(45), "the refused reset"));
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), null, CancellationToken.None), TimeSpan.FromSeconds(45), "the refused reset"));
         Assert.Contains("0 of 1", refusal.Message);
         await Eventually.CompletesAsync(member.ShutdownAsync(), TimeSpan.FromSeconds(60), "the member left its group and closed");
     }
 
     /// <summary>A 2-partition topic of 20 visits and a group whose one member owns both partitions, committing each record.</summary>
+    [Fact]
+    public async Task Reset_to_an_offset_by_a_shift_or_a_duration_moves_only_the_partitions_chosen_and_stays_within_each_log()
+    {
+        var topic = await kafka.NewTopicAsync(2, "forms");
+        var group = kafka.NewGroup();
+        var now = DateTimeOffset.UtcNow;
+        using (var producer = new ProducerBuilder<string, string>(ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8).Config).Build())
+        {
+            // 60 records per partition, one a minute, the last one about now.
+            for (var i = 0; i < 60; i++)
+            {
+                foreach (var partition in new[] { 0, 1 })
+                    producer.Produce(new TopicPartition(topic, partition), new Message<string, string> { Key = "k", Value = $"{i}", Timestamp = new Timestamp(now.AddMinutes(i - 59)) });
+            }
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+        IReadOnlyList<long?> Committed() => kafka.Broker.DescribeGroupOffsetsAsync(group, topic, CancellationToken.None).GetAwaiter().GetResult().Select(p => p.Committed).ToList();
+
+        // No committed offset yet: nothing to shift from, and nothing changes.
+        var noBase = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.ShiftBy(-5), null, CancellationToken.None));
+        Assert.Contains("no committed offset", noBase.Message);
+
+        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.ToOffset(30), null, CancellationToken.None);
+        Assert.Equal([30L, 30L], Committed());
+        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.ShiftBy(-10), [1], CancellationToken.None);
+        Assert.Equal([30L, 20L], Committed());
+        // Past either end of the log: its start or end, as Kafka's tool does.
+        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.ShiftBy(+1_000), [0], CancellationToken.None);
+        Assert.Equal([60L, 20L], Committed());
+        await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.ToOffset(1_000_000), [1], CancellationToken.None);
+        Assert.Equal([60L, 60L], Committed());
+        // The last 10 minutes and a half: the records of minutes -10 to 0, offsets 49 to 59.
+        var planned = await kafka.Broker.ResolveOffsetsAsync(group, topic, new OffsetTarget.Ago(TimeSpan.FromMinutes(10.5)), null, CancellationToken.None);
+        Assert.Equal([49L, 49L], planned.Select(o => o.Offset.Value));
+        Assert.Equal([60L, 60L], Committed());
+
+        var missing = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), [1, 7], CancellationToken.None));
+        Assert.Contains("no partition 7", missing.Message);
+        Assert.Equal([60L, 60L], Committed());
+    }
+
     private async Task<(string Topic, string Group, ConsumerSettings<string, byte[]> Settings, IConsumerControl Member)> MemberOwningBothPartitionsAsync(string purpose)
     {
         var topic = await kafka.NewTopicAsync(2, purpose);

@@ -76,7 +76,7 @@ public sealed class WorkshopOffsetsTests(EmbeddedKafkaFixture kafka) : Akka.Test
         await first.WaitForAsync(200);
         await first.StopAsync();
 
-        var moved = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), CancellationToken.None);
+        var moved = await kafka.Broker.ResetGroupOffsetsAsync(group, topic, new OffsetTarget.Earliest(), null, CancellationToken.None);
 
         Assert.All(moved, o => Assert.Equal(0, o.Offset.Value));
         var again = ConsumingRun.Start(Sys, kafka.Client, topic, group);
