@@ -687,7 +687,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             _commitsFailingSince = null;
             return null;
         }
-        catch (KafkaException e) when (IsRebalanceError(e.Error.Code))
+        catch (KafkaException e) when (IsRebalanceError(CommitErrorCode(e)))
         {
             // The group is rebalancing. The positions stay, to be committed once it settles for the partitions this
             // member keeps (incremental rebalancing keeps most); those it loses are dropped then (at-least-once: their
@@ -697,7 +697,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             Warn("COMMIT", $"commit refused while the group rebalances ({e.Error.Reason}, {e.Error.Code}); kept and retried once it settles");
             return null;
         }
-        catch (KafkaException e) when (IsRetriableCommitError(e.Error.Code))
+        catch (KafkaException e) when (IsRetriableCommitError(CommitErrorCode(e)))
         {
             var now = DateTime.UtcNow;
             _commitsFailingSince ??= now;
@@ -766,12 +766,21 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         !ConsumeErrors.NoRetryCures(e.Error, _assigned.IsEmpty)
         && e.Error.Code is not (ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization);
 
-    /// <summary>A commit refused because the coordinator is unreachable, moving, loading or slow: trying again later can succeed.</summary>
+    /// <summary>
+    /// A commit refused because the coordinator is unreachable, moving, loading or slow, or does not know the topic
+    /// yet (its metadata lags a topic just made; librdkafka retries that only twice): trying again later can succeed.
+    /// </summary>
     private static bool IsRetriableCommitError(ErrorCode code) =>
         code is ErrorCode.Local_WaitCoord or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.NotCoordinatorForGroup
             or ErrorCode.GroupLoadInProgress or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut
             or ErrorCode.Local_Transport or ErrorCode.NetworkException or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Retry
-            or ErrorCode.Local_TimedOutQueue;
+            or ErrorCode.Local_TimedOutQueue or ErrorCode.UnknownTopicOrPart;
+
+    /// <summary>The commit's error; for one refused partition by partition, the first partition's.</summary>
+    private static ErrorCode CommitErrorCode(KafkaException e) =>
+        e is TopicPartitionOffsetException { Results: { } results } && results.FirstOrDefault(r => r.Error.IsError) is { } first
+            ? first.Error.Code
+            : e.Error.Code;
 
     /// <summary>A commit refused because the group moved on (classic protocol) or the member's epoch did (KIP-848's).</summary>
     private static bool IsRebalanceError(ErrorCode code) =>

@@ -56,7 +56,7 @@ public sealed class BrokerFaultsTests(ITestOutputHelper output)
 
         await FaultPlan.Parse("""
             at 0s: errors Produce NOT_ENOUGH_REPLICAS*5,REQUEST_TIMED_OUT*5
-            at 2s: errors OffsetCommit REBALANCE_IN_PROGRESS,COORDINATOR_NOT_AVAILABLE*3,NOT_COORDINATOR*3,REQUEST_TIMED_OUT*2
+            at 2s: errors OffsetCommit REBALANCE_IN_PROGRESS,COORDINATOR_NOT_AVAILABLE*3,NOT_COORDINATOR*3,REQUEST_TIMED_OUT*2,UNKNOWN_TOPIC_OR_PART*3
             at 4s: errors Fetch REQUEST_TIMED_OUT*5,NOT_LEADER_FOR_PARTITION*3,UNKNOWN_TOPIC_OR_PART*2
             at 6s: errors Heartbeat COORDINATOR_NOT_AVAILABLE*3
             """).RunAsync(faults.Broker, output.WriteLine, CancellationToken.None);
