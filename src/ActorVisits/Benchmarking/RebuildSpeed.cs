@@ -35,7 +35,7 @@ internal static class RebuildSpeed
             await Task.WhenAll(ends.Select(async end =>
             {
                 var partition = system.ActorOf(PartitionActor.Props(settings.Windows, settings.IdleAdvance, rebuilding: true));
-                await rebuild.StartAsync(new TopicPartition(settings.InputTopic, end.Partition), end.End, partition, stopping);
+                await rebuild.StartAsync(new TopicPartition(settings.InputTopic, end.Partition), end.End, partition, revoked: static () => false, stopping);
                 partition.Tell(WindowsProtocol.StopPartition.Instance);
             }));
             results.Add((metrics.Replayed, clock.Elapsed));

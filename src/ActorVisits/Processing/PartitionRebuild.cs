@@ -31,16 +31,26 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
 
     /// <summary>
     /// Replays on a dedicated thread into <paramref name="partition"/>, which was created rebuilding. The task completes
-    /// once the actor has all the replayed visits, or quietly when <paramref name="cancel"/> fires (the partition was
-    /// revoked); it fails, with a <see cref="RebuildFailedException"/>, only when the records cannot be read.
+    /// once the actor has all the replayed visits, or quietly when <paramref name="cancel"/> fires or
+    /// <paramref name="revoked"/> turns true (the partition was revoked; the consumer knows it before the stream's
+    /// stage, which may itself be waiting for this replay); it fails, with a <see cref="RebuildFailedException"/>, only
+    /// when the records cannot be read.
     /// </summary>
-    public Task StartAsync(TopicPartition topicPartition, long committedOffset, IActorRef partition, CancellationToken cancel) =>
+    public Task StartAsync(TopicPartition topicPartition, long committedOffset, IActorRef partition, Func<bool> revoked, CancellationToken cancel) =>
         Task.Factory.StartNew(() =>
         {
+            var stop = new ReplayStop(revoked, cancel);
             try
             {
-                Replay(topicPartition, committedOffset, partition, cancel);
+                Replay(topicPartition, committedOffset, partition, stop);
                 partition.Tell(ReplayDone.Instance);
+            }
+            catch (PartitionRevokedException)
+            {
+                // Only the consumer knows yet: the actor answers what it kept with nothing now, so that a stage waiting
+                // for those answers goes on (and drops them, the partition being revoked), rather than waiting for the
+                // rest of a replay nobody needs. The stage stops it for good at its next look at the assignment.
+                partition.Tell(StopPartition.Instance);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -53,8 +63,24 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         }, cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default).ContinueWith(
             replay => replay.IsCanceled ? Task.CompletedTask : replay, TaskScheduler.Default).Unwrap();
 
-    private void Replay(TopicPartition topicPartition, long committedOffset, IActorRef partition, CancellationToken cancel)
+    /// <summary>Why a replay stops early: cancelled by the stream's stage, or its partition revoked as the consumer tells.</summary>
+    private sealed class ReplayStop(Func<bool> revoked, CancellationToken cancel)
     {
+        public CancellationToken Token => cancel;
+
+        public void ThrowIfStopped()
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (revoked())
+                throw new PartitionRevokedException();
+        }
+    }
+
+    private sealed class PartitionRevokedException : OperationCanceledException;
+
+    private void Replay(TopicPartition topicPartition, long committedOffset, IActorRef partition, ReplayStop stop)
+    {
+        var cancel = stop.Token;
         var clock = Stopwatch.StartNew();
         var consumerSettings = kafka.Consumer($"{settings.GroupId}.rebuild", Deserializers.ByteArray, Deserializers.ByteArray);
         // Only records that exist are read: no reason to let a broker hold a fetch for more (the embedded one always does).
@@ -64,7 +90,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         consumerSettings.Config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerSettings.Config).SetLogHandler(KafkaLog.For(consumerSettings.Config)).Build();
         // Where the replay starts: asked again while the brokers cannot answer (nothing has been counted yet).
-        var from = RetryWhileBrokersFail(() => ReplayStart(consumer, topicPartition, committedOffset), kafka.OutageTolerance, cancel);
+        var from = RetryWhileBrokersFail(() => ReplayStart(consumer, topicPartition, committedOffset), kafka.OutageTolerance, stop);
         if (from is null)
             return;
         consumer.Assign(new TopicPartitionOffset(topicPartition, from.Value));
@@ -89,13 +115,13 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
         var handle = Librdkafka.RawHandle(consumer);
         for (var next = from; next < committedOffset;)
         {
-            cancel.ThrowIfCancellationRequested();
+            stop.ThrowIfStopped();
             using var record = NativeRecord.Poll(handle, PollTimeoutMs);
             if (record.IsEmpty)
             {
                 // Nothing came: the records before the committed offset exist, so a leader that is down or unreachable
                 // (librdkafka says nothing per partition then) holds them back. Waited out like a failed fetch.
-                cancel.ThrowIfCancellationRequested();
+                stop.ThrowIfStopped();
                 if (DateTime.UtcNow - lastProgress >= kafka.OutageTolerance)
                     throw new TimeoutException($"No record of {topicPartition} could be read for {kafka.OutageTolerance} (outage-tolerance) while rebuilding its windows, at offset {next} of {committedOffset}.");
                 continue;
@@ -199,7 +225,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
     }
 
     /// <summary>Runs <paramref name="read"/> again, a second apart, while it fails for want of brokers, for up to <paramref name="tolerance"/>.</summary>
-    private static T RetryWhileBrokersFail<T>(Func<T> read, TimeSpan tolerance, CancellationToken cancel)
+    private static T RetryWhileBrokersFail<T>(Func<T> read, TimeSpan tolerance, ReplayStop stop)
     {
         var deadline = DateTime.UtcNow + tolerance;
         while (true)
@@ -210,8 +236,8 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             }
             catch (Exception e) when (e is KafkaException { Error.IsFatal: false } or TimeoutException && DateTime.UtcNow < deadline)
             {
-                cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
-                cancel.ThrowIfCancellationRequested();
+                stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+                stop.ThrowIfStopped();
             }
         }
     }

@@ -105,7 +105,7 @@ internal sealed class PartitionRegistry(
                 await sharded.Owners.ClaimAsync(partition.Partition.Value);
             }
             if (settings.Rebuild)
-                await rebuild.StartAsync(partition, firstOffset, actor, cancel);
+                await rebuild.StartAsync(partition, firstOffset, actor, () => assignmentOf(partition, epoch) is null, cancel);
             else
                 actor.Tell(WindowsProtocol.ReplayDone.Instance);
         }
