@@ -18,6 +18,9 @@ public sealed class CommittableMessage<TKey, TValue>(ConsumeResult<TKey, TValue>
     /// <summary>The assignment of the partition the record was read under (see <see cref="Messages.CommittableOffset.AssignmentEpoch"/>).</summary>
     public long AssignmentEpoch { get; } = assignmentEpoch;
 
+    /// <summary>The record's key, value and headers as read, in bytes: what it weighs in the consumer's buffer (and downstream).</summary>
+    public int BufferedBytes { get; internal init; }
+
     /// <summary>This record's offset, committable through the consumer that read it; a new object on each call.</summary>
     public CommittableOffset CommittableOffset => CommittableOffsetFor(records: 1);
 

@@ -31,6 +31,9 @@ internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consum
     private readonly Func<Exception?> _handlerException = Expression.Lambda<Func<Exception?>>(
         Expression.Field(Expression.Constant(consumer), HandlerExceptionField(consumer.GetType()))).Compile();
 
+    /// <summary>The bytes of the last record <see cref="Consume"/> returned: its key, value and headers as read.</summary>
+    public int LastRecordBytes { get; private set; }
+
     /// <summary>The next record within <paramref name="timeoutMs"/>, null when none came.</summary>
     public ConsumeResult<TKey, TValue>? Consume(int timeoutMs)
     {
@@ -63,6 +66,7 @@ internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consum
         {
             throw new ConsumeException(AsBytes(record, topic, timestamp, headers), new Error(ErrorCode.Local_ValueDeserialization, e.Message), e);
         }
+        LastRecordBytes = record.Key.Length + record.Value.Length + HeaderBytes(headers);
         return new ConsumeResult<TKey, TValue>
         {
             Topic = topic,
@@ -71,6 +75,16 @@ internal sealed class NativeConsume<TKey, TValue>(IConsumer<TKey, TValue> consum
             LeaderEpoch = record.LeaderEpoch,
             Message = new Message<TKey, TValue> { Key = key, Value = value, Timestamp = timestamp, Headers = headers },
         };
+    }
+
+    private static int HeaderBytes(Headers? headers)
+    {
+        if (headers is null)
+            return 0;
+        var bytes = 0;
+        foreach (var header in headers)
+            bytes += header.Key.Length + (header.GetValueBytes()?.Length ?? 0);
+        return bytes;
     }
 
     /// <summary>Throws (once) what a rebalance handler run inside the last poll threw, as <c>Consume</c> does.</summary>

@@ -14,6 +14,9 @@ public sealed record ConsumerSettings<TKey, TValue>(
     /// <summary>Records fetched but not yet pulled downstream; at it the consumer stops polling (backpressure).</summary>
     public int MaxBufferedRecords { get; init; } = 10_000;
 
+    /// <summary>Bytes (keys, values, headers) of the records fetched but not yet pulled downstream; at it the consumer stops polling too.</summary>
+    public int MaxBufferedBytes { get; init; } = 64 * 1024 * 1024;
+
     /// <summary>
     /// How long the buffer may stay full (not drained to half), with downstream taking less than a buffer's worth of
     /// records meanwhile, before the consumer pauses its partitions. Shorter stalls, and a downstream busy at full

@@ -14,6 +14,7 @@ public sealed record KafkaSettings(
     IReadOnlyDictionary<string, string> ClientProperties,
     TimeSpan PollTimeout,
     int MaxBufferedRecords,
+    int MaxBufferedBytes,
     TimeSpan PauseWhenFullFor,
     TimeSpan FetchWaitMax,
     TimeSpan RevokeDrainTimeout,
@@ -43,6 +44,7 @@ public sealed record KafkaSettings(
             clientProperties,
             consumer.PositiveDuration("poll-timeout"),
             consumer.PositiveInt("max-buffered-records"),
+            consumer.PositiveInt("max-buffered-bytes"),
             consumer.PositiveDuration("pause-when-full-for"),
             consumer.PositiveDuration("fetch-wait-max"),
             consumer.PositiveDuration("revoke-drain-timeout"),
@@ -68,6 +70,7 @@ public sealed record KafkaSettings(
         {
             PollTimeout = PollTimeout,
             MaxBufferedRecords = MaxBufferedRecords,
+            MaxBufferedBytes = MaxBufferedBytes,
             PauseWhenFullFor = PauseWhenFullFor,
             CommitRetryFor = OutageTolerance,
             RevokeDrainTimeout = RevokeDrainTimeout,

@@ -4,6 +4,7 @@ namespace ActorVisits.Kafka.Stages;
 public sealed class ConsumerMetrics
 {
     private int _maxBuffered;
+    private long _maxBufferedBytes;
     private long _committed;
     private long _discarded;
     private long _consumeErrors;
@@ -13,6 +14,9 @@ public sealed class ConsumerMetrics
 
     /// <summary>Largest number of records that waited at once in the stage's buffer.</summary>
     public int MaxBuffered => Volatile.Read(ref _maxBuffered);
+
+    /// <summary>Largest number of bytes (keys, values, headers) that waited at once in the stage's buffer.</summary>
+    public long MaxBufferedBytes => Interlocked.Read(ref _maxBufferedBytes);
 
     /// <summary>Partition offsets committed.</summary>
     public long Committed => Interlocked.Read(ref _committed);
@@ -67,6 +71,18 @@ public sealed class ConsumerMetrics
 
     /// <summary>How many times the consumer paused its partitions.</summary>
     public int PauseCount { get; internal set; }
+
+    internal void ObserveBufferedBytes(long bytes)
+    {
+        var max = Interlocked.Read(ref _maxBufferedBytes);
+        while (bytes > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxBufferedBytes, bytes, max);
+            if (seen == max)
+                return;
+            max = seen;
+        }
+    }
 
     internal void ObserveBuffered(int buffered)
     {

@@ -63,11 +63,13 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     /// </summary>
     private DateTime? _fullSince;
 
-    /// <summary>Records taken from the buffer (or dropped from it) when <see cref="_fullSince"/> was set.</summary>
+    /// <summary>Records (and their bytes) taken from the buffer (or dropped from it) when <see cref="_fullSince"/> was set.</summary>
     private long _takenWhenFull;
+    private long _takenBytesWhenFull;
 
-    /// <summary>Records this thread put in the buffer, ever.</summary>
+    /// <summary>Records (and their bytes) this thread put in the buffer, ever.</summary>
     private long _enqueued;
+    private long _enqueuedBytes;
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
 
     /// <summary>The group generation in which this consumer last gave each partition up (revoked or lost).</summary>
@@ -82,6 +84,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     private Action<Exception> _failed = _ => { };
     private long _nextEpoch;
     private int _buffered;
+    private long _bufferedBytes;
     private volatile bool _stopConsuming;
     private volatile bool _shutdown;
 
@@ -129,7 +132,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         while (_buffer.TryDequeue(out message!))
         {
             // The consumer thread holds its polls while the buffer is full: room for one more wakes it.
-            if (Interlocked.Decrement(ref _buffered) == _settings.MaxBufferedRecords - 1)
+            var records = Interlocked.Decrement(ref _buffered);
+            var bytes = Interlocked.Add(ref _bufferedBytes, -message.BufferedBytes);
+            if (IsFull(records + 1, bytes + message.BufferedBytes) && !IsFull(records, bytes))
                 _wake.Set();
             // A partition being revoked hands out nothing more: its next owner reads the rest.
             if (IsCurrent(message.TopicPartition, message.AssignmentEpoch) && !_revoking.ContainsKey(message.TopicPartition))
@@ -258,7 +263,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             ThrowIfHandlerFailed();
             if (record is null || record.IsPartitionEOF)
                 continue;
-            Enqueue(record);
+            Enqueue(record, reader.LastRecordBytes);
         }
         // A failure in the poll that a shutdown followed, whose record was an error event.
         ThrowIfHandlerFailed();
@@ -338,7 +343,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         return _lastPartition = record.TopicPartition;
     }
 
-    private void Enqueue(ConsumeResult<TKey, TValue> record)
+    private void Enqueue(ConsumeResult<TKey, TValue> record, int bytes)
     {
         var partition = PartitionOf(record);
         if (!_assigned.TryGetValue(partition, out var assigned))
@@ -361,7 +366,9 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
         }
         next = record.Offset.Value + 1;
         _enqueued++;
-        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, partition, assigned.Epoch, this));
+        _enqueuedBytes += bytes;
+        _buffer.Enqueue(new CommittableMessage<TKey, TValue>(record, partition, assigned.Epoch, this) { BufferedBytes = bytes });
+        Metrics.ObserveBufferedBytes(Interlocked.Add(ref _bufferedBytes, bytes));
         var buffered = Interlocked.Increment(ref _buffered);
         Metrics.ObserveBuffered(buffered);
         if (buffered == 1)
@@ -378,7 +385,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             return false;
         _wake.Reset();
         // Checked after the reset: a record taken from now on sets the event again, so the wait cannot miss it.
-        if (Volatile.Read(ref _buffered) < _settings.MaxBufferedRecords)
+        if (!IsFull(Volatile.Read(ref _buffered), Interlocked.Read(ref _bufferedBytes)))
             return false;
         _wake.Wait(_settings.PollTimeout);
         return true;
@@ -401,19 +408,22 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
     {
         var consumer = _consumer!;
         var buffered = Volatile.Read(ref _buffered);
+        var bufferedBytes = Interlocked.Read(ref _bufferedBytes);
         var taken = _enqueued - buffered;
+        var takenBytes = _enqueuedBytes - bufferedBytes;
         var now = DateTime.UtcNow;
-        if (buffered >= _settings.MaxBufferedRecords)
+        if (IsFull(buffered, bufferedBytes))
         {
             if (_fullSince is null)
-                (_fullSince, _takenWhenFull) = (now, taken);
+                (_fullSince, _takenWhenFull, _takenBytesWhenFull) = (now, taken, takenBytes);
         }
-        else if (buffered <= _settings.MaxBufferedRecords / 2)
+        else if (IsHalfEmpty(buffered, bufferedBytes))
             _fullSince = null;
         // Full all along (a record or two short at times, refilled at once), but a buffer's worth went downstream
         // meanwhile: busy, not stuck. Watch the next period.
-        if (_fullSince is { } since && now - since >= _settings.PauseWhenFullFor && taken - _takenWhenFull >= _settings.MaxBufferedRecords)
-            (_fullSince, _takenWhenFull) = (now, taken);
+        if (_fullSince is { } since && now - since >= _settings.PauseWhenFullFor
+            && (taken - _takenWhenFull >= _settings.MaxBufferedRecords || takenBytes - _takenBytesWhenFull >= _settings.MaxBufferedBytes))
+            (_fullSince, _takenWhenFull, _takenBytesWhenFull) = (now, taken, takenBytes);
         if (_stopConsuming || (_fullSince is { } fullSince && now - fullSince >= _settings.PauseWhenFullFor))
         {
             var toPause = consumer.Assignment.Where(p => !_paused.Contains(p)).ToList();
@@ -425,7 +435,7 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
                 Metrics.PauseCount++;
             }
         }
-        else if (_paused.Count > 0 && buffered <= _settings.MaxBufferedRecords / 2)
+        else if (_paused.Count > 0 && IsHalfEmpty(buffered, bufferedBytes))
         {
             var resumed = _paused.Where(p => _assigned.ContainsKey(p)).ToList();
             consumer.Resume(resumed);
@@ -438,6 +448,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             Metrics.Paused = false;
         }
     }
+
+    /// <summary>The buffer holds its most records or bytes: the consumer stops polling.</summary>
+    private bool IsFull(int records, long bytes) => records >= _settings.MaxBufferedRecords || bytes >= _settings.MaxBufferedBytes;
+
+    /// <summary>Drained to half, in records and in bytes: a pause ends, a full spell is over.</summary>
+    private bool IsHalfEmpty(int records, long bytes) => records <= _settings.MaxBufferedRecords / 2 && bytes <= _settings.MaxBufferedBytes / 2;
 
     /// <summary>
     /// Takes newly assigned partitions under a new epoch each; returns where each starts: at its committed offset, or

@@ -181,8 +181,10 @@ public sealed class VisitProcessor
                 return new ReadRecord(message, processor._clock.GetUtcNow());
             })
             .Async()
-            // Records gather here only while every request slot below is busy: batches grow with the load.
-            .Batch(settings.MaxBatch, first => new List<ReadRecord>(8) { first }, (batch, next) =>
+            // Records gather here only while every request slot below is busy: batches grow with the load. A record
+            // counts as one visit per max-visit-bytes it weighs, so that batches of large (bad) records, with the dead
+            // letters they cause, hold about as many bytes as batches of visits, not max-batch times a megabyte.
+            .BatchWeighted(settings.MaxBatch, record => 1 + record.Message.BufferedBytes / settings.MaxVisitBytes, first => new List<ReadRecord>(8) { first }, (batch, next) =>
             {
                 batch.Add(next);
                 return batch;

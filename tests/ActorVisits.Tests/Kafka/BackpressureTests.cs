@@ -52,6 +52,49 @@ public sealed class BackpressureTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
         Assert.True(growth < MemoryBound, $"resident memory grew by {growth / (1024 * 1024)} MB while the topic holds {topicBytes / (1024 * 1024)} MB");
     }
 
+    [Fact]
+    public async Task Large_records_fill_the_buffer_to_its_byte_bound_not_its_record_bound_and_none_is_lost()
+    {
+        const int partitions = 8, perPartition = 25, largeBytes = 100_000, byteBound = 1_000_000;
+        var topic = await kafka.NewTopicAsync(partitions, "large-records");
+        var settings = ProducerSettings<byte[], byte[]>.Create(kafka.Client, Serializers.ByteArray, Serializers.ByteArray);
+        using (var producer = new ProducerBuilder<byte[], byte[]>(settings.Config).Build())
+        {
+            var value = new byte[largeBytes];
+            for (var i = 0; i < partitions * perPartition; i++)
+                producer.Produce(new TopicPartition(topic, i % partitions), new Message<byte[], byte[]> { Key = BitConverter.GetBytes(i), Value = value });
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
+        }
+
+        // The record bound alone (10,000) would let all 200 records (20 MB) wait in the buffer.
+        var consumerSettings = ConsumerSettings<string, byte[]>.Create(kafka.Client, kafka.NewGroup(), Deserializers.Utf8, Deserializers.ByteArray) with
+        {
+            MaxBufferedBytes = byteBound,
+        };
+        var gate = new TaskCompletionSource();
+        long processed = 0;
+        var control = KafkaConsumer.CommittableSource(consumerSettings, topic)
+            .SelectAsync(1, async message =>
+            {
+                await gate.Task;
+                return message;
+            })
+            .ToMaterialized(Sink.ForEach<CommittableMessage<string, byte[]>>(_ => Interlocked.Increment(ref processed)), Keep.Left)
+            .Run(Sys.Materializer());
+
+        // Downstream takes nothing: the buffer fills to its byte bound, stays full, and the consumer pauses.
+        await Eventually.HoldsAsync(() => control.Metrics.Paused, TimeSpan.FromSeconds(60),
+            () => $"the consumer paused with a full buffer ({control.Metrics.MaxBuffered} records, {control.Metrics.MaxBufferedBytes:N0} bytes)");
+        Assert.InRange(control.Metrics.MaxBufferedBytes, byteBound, byteBound + largeBytes + 4);
+        Assert.True(control.Metrics.MaxBuffered <= byteBound / largeBytes + 1, $"buffered {control.Metrics.MaxBuffered} records");
+
+        gate.SetResult();
+        await Eventually.HoldsAsync(() => Interlocked.Read(ref processed) == partitions * perPartition, TimeSpan.FromSeconds(60),
+            () => $"every record consumed once the sink takes them (got {Interlocked.Read(ref processed)})");
+        await control.ShutdownAsync();
+        Assert.InRange(control.Metrics.MaxBufferedBytes, byteBound, byteBound + largeBytes + 4);
+    }
+
     private void ProduceFiller(string topic)
     {
         var settings = ProducerSettings<byte[], byte[]>.Create(kafka.Client, Serializers.ByteArray, Serializers.ByteArray);
