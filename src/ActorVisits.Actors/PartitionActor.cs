@@ -205,7 +205,7 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         }
         var second = visit.EventTime.ToUnixTimeSeconds();
         var before = _clock.Now;
-        if (!_clock.Observe(second, visit.ArrivedAt))
+        if (!_clock.Observe(second, visit.ArrivedAt, visit.WrittenSecond))
         {
             request.Late.Add(new LateVisit(index, _clock.Now!.Value));
             return;

@@ -10,8 +10,11 @@ public static class WindowsProtocol
     /// clock) from offset <paramref name="Offset"/> of its partition (-1 when unknown), which the updates it causes carry.
     /// A visit re-keyed through the repartition topic also names the input partition and offset it came from (else -1):
     /// a copy produced again after a restart comes with an offset already counted, and is skipped.
+    /// <paramref name="WrittenSecond"/>: when the record was written to Kafka, in Unix seconds (its Kafka timestamp), or
+    /// <see cref="PartitionClock.Unknown"/>; the same whenever the record is read, first or in a replay.
     /// </summary>
-    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt, int SourcePartition = -1, long SourceOffset = -1, long Offset = -1);
+    public sealed record VisitAt(string Url, DateTimeOffset EventTime, DateTimeOffset ArrivedAt, int SourcePartition = -1, long SourceOffset = -1, long Offset = -1,
+        long WrittenSecond = PartitionClock.Unknown);
 
     /// <summary>
     /// Visits of one partition, in offset order, counted as if they came one by one. The stream batches the visits

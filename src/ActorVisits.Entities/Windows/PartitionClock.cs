@@ -5,28 +5,48 @@ namespace ActorVisits.Entities.Windows;
 /// are late, and lets an idle partition follow the wall clock so that its counts decay in real time, but only when it
 /// is live: within the longest window of the wall clock, or of the time its last record arrived (a partition rebuilt,
 /// or held up, minutes after its last live record). A replay of old data is never moved by the wall clock.
+/// The wall clock's moves are not in the log, so a record also carries its own: one written more than the idle-advance
+/// time after the previous record, on a partition live when that one was written, first moves the stream time to its
+/// write second, as the ticks in between did when it was first read. A replay (after a restart or a rebalance) thus
+/// judges the records it reads, and the ones read again after it, against about the stream time they first met.
 /// </summary>
 public sealed class PartitionClock(int longestWindowSeconds, TimeSpan idleAdvance)
 {
+    /// <summary>No write time known (a record without a usable Kafka timestamp).</summary>
+    public const long Unknown = long.MinValue;
+
     private DateTimeOffset _lastRecordAt;
     private bool _liveAtLastRecord;
+    private long _lastWrittenSecond = Unknown;
+    private bool _liveAtLastWrite;
 
     /// <summary>floor(stream time) in Unix seconds; null before the first visit.</summary>
     public long? Now { get; private set; }
 
     /// <summary>
-    /// Takes a visit of <paramref name="eventSecond"/> that arrived at <paramref name="arrivedAt"/> (wall clock). Returns
-    /// false when it is late: its second is at or before <c>Now - longest window</c>, so it counts in no window.
+    /// Takes a visit of <paramref name="eventSecond"/> that arrived at <paramref name="arrivedAt"/> (wall clock), from
+    /// a record written at <paramref name="writtenSecond"/>. Returns false when it is late: its second is at or before
+    /// <c>Now - longest window</c>, so it counts in no window.
     /// </summary>
-    public bool Observe(long eventSecond, DateTimeOffset arrivedAt)
+    public bool Observe(long eventSecond, DateTimeOffset arrivedAt, long writtenSecond = Unknown)
     {
         _lastRecordAt = arrivedAt;
+        if (writtenSecond != Unknown)
+        {
+            // The idle spell before this record, as its write time tells it (the wall clock's ticks are not in the log).
+            if (_liveAtLastWrite && Now is { } idle && writtenSecond > idle
+                && _lastWrittenSecond != Unknown && writtenSecond - _lastWrittenSecond >= (long)Math.Ceiling(idleAdvance.TotalSeconds))
+                Now = writtenSecond;
+            _lastWrittenSecond = Math.Max(_lastWrittenSecond, writtenSecond);
+        }
         var onTime = true;
         if (Now is not { } now || eventSecond > now)
             Now = eventSecond;
         else
             onTime = eventSecond > now - longestWindowSeconds;
         _liveAtLastRecord = Now > arrivedAt.ToUnixTimeSeconds() - longestWindowSeconds;
+        if (writtenSecond != Unknown)
+            _liveAtLastWrite = Now > writtenSecond - longestWindowSeconds;
         return onTime;
     }
 

@@ -159,7 +159,7 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
                 var (sourcePartition, sourceOffset) = settings.Repartition ? SourceOf(record) : (-1, -1);
                 // Arrived now: when it was read first is not known (its Kafka timestamp is when it was written, which for a
                 // backfill of old records is as old as its visit), so a replay is judged as old data (PartitionClock).
-                batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset));
+                batch.Add(new VisitAt(url, timestamp, now, sourcePartition, sourceOffset, record.Offset, VisitValidation.WrittenSecond(record.Timestamp, now)));
             }
             if (batch.Count == BatchSize)
                 Send();

@@ -253,7 +253,8 @@ public sealed class VisitProcessor
                 var (sourcePartition, sourceOffset) = _settings.Repartition ? OutputRecords.SourceOf(record.Message.Headers) : (-1, -1);
                 if (!byPartition.TryGetValue(partition, out var visits))
                     byPartition[partition] = visits = new PartitionVisits();
-                visits.Add(new VisitAt(url, timestamp, readAt, sourcePartition, sourceOffset, record.Offset.Value), record);
+                visits.Add(new VisitAt(url, timestamp, readAt, sourcePartition, sourceOffset, record.Offset.Value,
+                    VisitValidation.WrittenSecond(record.Message.Timestamp, readAt)), record);
             }
             catch (Exception e)
             {

@@ -64,6 +64,16 @@ internal static class VisitValidation
     public static readonly TimeSpan WrittenWithin = TimeSpan.FromDays(1);
 
     /// <summary>
+    /// When the record was written, in Unix seconds, for the partition's clock (<see cref="PartitionClock"/>): its Kafka
+    /// timestamp, unless that is after <paramref name="readAt"/> (a producer's clock ahead: moving the stream time
+    /// there would make every visit late) or more than <see cref="WrittenWithin"/> before it; then unknown.
+    /// </summary>
+    public static long WrittenSecond(Timestamp recordTimestamp, DateTimeOffset readAt) =>
+        KafkaTime.TryGetTime(recordTimestamp, out var written) && written <= readAt && readAt - written <= WrittenWithin
+            ? written.ToUnixTimeSeconds()
+            : Entities.Windows.PartitionClock.Unknown;
+
+    /// <summary>
     /// Whether the record's key is its URL in UTF-8. Counting relies on it: a URL whose records are spread over several
     /// partitions gets one count per partition.
     /// </summary>

@@ -105,6 +105,42 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_record_written_after_an_idle_spell_is_judged_as_the_ticks_left_the_clock_even_when_read_without_them()
+    {
+        // First read, live: ticks moved the clock to T0+99, then a visit of T0+20 written at T0+100 counts in 5mn only.
+        Count("/a", T0, arrivedAt: T0, writtenAt: T0);
+        Assert.Equal(["/a 1mn:0", "/a 30s:0"], Describe(Tick(T0.AddSeconds(99))));
+        Assert.Equal(["/a 5mn:2"], Describe(Count("/a", T0.AddSeconds(20), arrivedAt: T0.AddSeconds(100), writtenAt: T0.AddSeconds(100))));
+    }
+
+    [Fact]
+    public void A_replay_and_the_records_read_again_after_it_meet_the_stream_time_their_write_times_tell()
+    {
+        // After a restart: the replay and the live read come minutes later, without the ticks of the first run. The
+        // second record was written 100 s after the first, on a live partition: the clock moves to its write second
+        // first, so it counts as it did when first read (above), not in 30s and 1mn as well.
+        var later = T0.AddSeconds(500);
+        Count("/a", T0, arrivedAt: later, writtenAt: T0);
+        Assert.Equal(["/a 1mn:0", "/a 30s:0", "/a 5mn:2"], Describe(Count("/a", T0.AddSeconds(20), arrivedAt: later, writtenAt: T0.AddSeconds(100))));
+
+        // A visit of T0+90 written at T0+400, when the first read found it late (its ticks had moved the clock there): late again.
+        Assert.Equal([new LateVisit(0, T0.AddSeconds(400).ToUnixTimeSeconds())], Count("/b", T0.AddSeconds(90), arrivedAt: later, writtenAt: T0.AddSeconds(400)).Late);
+    }
+
+    [Fact]
+    public void Write_times_do_not_move_a_backfill_of_old_visits_nor_a_partition_whose_records_follow_each_other_closely()
+    {
+        // Old visits written days later: not live when written, so their write times say nothing of their stream time.
+        var written = T0.AddDays(3);
+        Count("/a", T0, arrivedAt: written, writtenAt: written);
+        Assert.Equal(["/a 1mn:2", "/a 30s:2", "/a 5mn:2"], Describe(Count("/a", T0.AddSeconds(20), arrivedAt: written.AddSeconds(100), writtenAt: written.AddSeconds(100))));
+
+        // Live, but written less than idle-advance apart: no idle spell, the clock is the visits' own.
+        Count("/c", T0.AddSeconds(100), arrivedAt: T0.AddSeconds(100), writtenAt: T0.AddSeconds(100));
+        Assert.Equal(["/c 1mn:2", "/c 30s:2", "/c 5mn:2"], Describe(Count("/c", T0.AddSeconds(80), arrivedAt: T0.AddSeconds(104), writtenAt: T0.AddSeconds(104))).Where(d => d.StartsWith("/c")));
+    }
+
+    [Fact]
     public void A_partition_whose_records_are_only_delayed_keeps_its_stream_time()
     {
         Count("/a", T0, arrivedAt: T0);
@@ -307,9 +343,9 @@ public sealed class PartitionActorTests : Akka.TestKit.Xunit2.TestKit
             .Select(g => $"{g.Key}: {string.Join(",", g.Select(u => u.Count))}")
             .Order(StringComparer.Ordinal).ToList();
 
-    private Updated Count(string url, DateTimeOffset at, DateTimeOffset? arrivedAt = null)
+    private Updated Count(string url, DateTimeOffset at, DateTimeOffset? arrivedAt = null, DateTimeOffset? writtenAt = null)
     {
-        _partition.Tell(new CountVisits([new VisitAt(url, at, arrivedAt ?? at)]));
+        _partition.Tell(new CountVisits([new VisitAt(url, at, arrivedAt ?? at, WrittenSecond: writtenAt?.ToUnixTimeSeconds() ?? PartitionClock.Unknown)]));
         return ExpectMsg<Updated>();
     }
 
