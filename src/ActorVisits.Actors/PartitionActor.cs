@@ -267,7 +267,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     {
         if (url.Child is { } child)
         {
-            Context.Stop(child);
+            // After what was sent to it before: a query delivered just before its empty answer came back is still
+            // answered (a stop, a system message, would overtake it and leave the query to its time-out).
+            child.Tell(PoisonPill.Instance);
             return;
         }
         _passivating[url.Url] = url;
