@@ -135,7 +135,7 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
         {
             var inFlight = new InFlight(Grab(_stage._in), Settings.KeepDeliveryResults);
             _inFlight.Enqueue(inFlight);
-            _recordsInFlight += inFlight.Envelope.Records.Count;
+            _recordsInFlight += Weight(inFlight.Envelope);
             ProduceFrom(inFlight, 0);
         }
 
@@ -281,10 +281,17 @@ internal sealed class ProducerFlowStage<TKey, TValue, TPassThrough>(ProducerSett
                     return;
                 _inFlight.Dequeue();
                 head.Release();
-                _recordsInFlight -= head.Envelope.Records.Count;
+                _recordsInFlight -= Weight(head.Envelope);
                 Push(_stage._out, new ProducerResults<TKey, TValue, TPassThrough>(head.Deliveries, head.Envelope.PassThrough));
             }
         }
+
+        /// <summary>
+        /// What an envelope counts towards max-in-flight-records: its records, and one for an envelope without any, so
+        /// that empty envelopes (and the input records they pass through) cannot pile up without bound behind a head
+        /// whose records wait for a leader.
+        /// </summary>
+        private static int Weight(ProducerEnvelope<TKey, TValue, TPassThrough> envelope) => Math.Max(1, envelope.Records.Count);
 
         private void PullIfRoom()
         {

@@ -86,6 +86,43 @@ public sealed class ProducerFlowTests(EmbeddedKafkaFixture kafka) : Akka.TestKit
     }
 
     [Fact]
+    public async Task Envelopes_without_records_count_towards_the_in_flight_bound_behind_one_waiting_for_its_leader()
+    {
+        var waiting = await kafka.NewTopicAsync(1, "waiting-head");
+        kafka.Broker.SetPartitionLeader(waiting, 0, 1);
+        var settings = ProducerSettings<string, string>.Create(kafka.Client, Serializers.Utf8, Serializers.Utf8) with { MaxInFlightRecords = 10 };
+        settings.Config.MessageTimeoutMs = 120_000;
+        kafka.Broker.SetBrokerDown(1);
+        try
+        {
+            var pulled = 0;
+            // The head's record waits for its leader; behind it, envelopes with nothing to produce (their records were
+            // produced before, or fenced) each hold an input record: they must not be pulled without bound.
+            var envelopes = Enumerable.Range(0, 10_000).Select(i =>
+            {
+                Interlocked.Increment(ref pulled);
+                return i == 0
+                    ? ProducerEnvelope<string, string, int>.Single(new ProducerRecord<string, string>(waiting, "key", "head"), i)
+                    : ProducerEnvelope<string, string, int>.Multi([], i);
+            });
+            var (kill, done) = Source.From(envelopes)
+                .ViaMaterialized(KillSwitches.Single<ProducerEnvelope<string, string, int>>(), Keep.Right)
+                .Via(KafkaProducer.FlexiFlow<string, string, int>(settings))
+                .ToMaterialized(Sink.Ignore<ProducerResults<string, string, int>>(), Keep.Both)
+                .Run(Sys.Materializer());
+
+            await Eventually.HoldsAsync(() => Volatile.Read(ref pulled) >= 10, TimeSpan.FromSeconds(30), "the flow took in its bound's worth");
+            await Assert.ThrowsAsync<TimeoutException>(() => Eventually.HoldsAsync(() => Volatile.Read(ref pulled) > 20, TimeSpan.FromSeconds(2), "more pulled"));
+            kill.Abort(new OperationCanceledException("test over"));
+            await Assert.ThrowsAnyAsync<Exception>(() => done.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        finally
+        {
+            kafka.Broker.SetBrokerUp(1);
+        }
+    }
+
+    [Fact]
     public async Task A_record_the_brokers_refuse_fails_the_flow_at_once_even_behind_one_still_waiting_for_its_leader()
     {
         var waiting = await kafka.NewTopicAsync(1, "waiting");
