@@ -231,6 +231,9 @@ public sealed class KafkaAdmin : IKafkaAdmin
             AllowAutoCreateTopics = false,
             // When this member joins a live group to reset it, the group's next rebalances are not held longer than this.
             SessionTimeoutMs = 10_000,
+            // A search for a time reads records near the log's end: the end is told, rather than waited out, where the
+            // offsets left hold no record (a transaction's commit marker).
+            EnablePartitionEof = true,
         };
         // Joining a group needs the protocol its members speak (a broker refuses a mix; the embedded one aborts).
         if (config.Get("partition.assignment.strategy") is null)
