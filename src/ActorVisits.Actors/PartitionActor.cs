@@ -97,6 +97,13 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
                 while (_keptWhileRebuilding.TryDequeue(out var kept))
                     Count(kept.Visits.Visits, kept.ReplyTo, quiet: false);
                 break;
+            case RebuildAbandoned:
+                // Alive until the stream stops it: a question it sends meanwhile must still be answered, not go to
+                // dead letters and wait out the ask time-out.
+                Become(Abandoned);
+                while (_keptWhileRebuilding.TryDequeue(out var kept))
+                    kept.ReplyTo.Tell(Updated.Nothing);
+                break;
             case CountVisits visits:
                 _keptWhileRebuilding.Enqueue((visits, Sender));
                 break;
@@ -128,6 +135,23 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
                 break;
             case QueryUrl query:
                 Sender.Tell(UrlCounts.Zero(query.Url, _windows));
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    /// <summary>Its rebuild given up (revoked): every request is answered with nothing until the stream stops it.</summary>
+    private void Abandoned(object message)
+    {
+        switch (message)
+        {
+            case CountVisits or ReplayVisits or Tick:
+                Sender.Tell(Updated.Nothing);
+                break;
+            case QueryUrl query:
+                Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is being revoked"));
                 break;
             default:
                 Common(message);
@@ -208,6 +232,9 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
         if (!_clock.Observe(second, visit.ArrivedAt, visit.WrittenSecond))
         {
             request.Late.Add(new LateVisit(index, _clock.Now!.Value));
+            // Late against a clock its record's write time moved (an idle spell): the URLs still hear of the move.
+            if (before is { } from && _clock.Now > from)
+                Advance(from, _clock.Now!.Value, except: null, request, index, visit.Offset);
             return;
         }
         var now = _clock.Now!.Value;

@@ -42,6 +42,15 @@ public static class WindowsProtocol
     public sealed record Tick(DateTimeOffset WallNow, bool HandledToTheEnd = true);
 
     /// <summary>
+    /// The replay was given up (the partition was revoked while it ran): the requests kept while rebuilding, and every
+    /// one after, are answered with nothing until <see cref="StopPartition"/>, which the stream still sends.
+    /// </summary>
+    public sealed record RebuildAbandoned
+    {
+        public static RebuildAbandoned Instance { get; } = new();
+    }
+
+    /// <summary>
     /// Stop after answering every request received before this one (a poison pill would stop a partition actor while
     /// its URL actors' answers are still on their way, and leave those requests unanswered).
     /// </summary>

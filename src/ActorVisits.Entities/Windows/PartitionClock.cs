@@ -5,15 +5,21 @@ namespace ActorVisits.Entities.Windows;
 /// are late, and lets an idle partition follow the wall clock so that its counts decay in real time, but only when it
 /// is live: within the longest window of the wall clock, or of the time its last record arrived (a partition rebuilt,
 /// or held up, minutes after its last live record). A replay of old data is never moved by the wall clock.
-/// The wall clock's moves are not in the log, so a record also carries its own: one written more than the idle-advance
-/// time after the previous record, on a partition live when that one was written, first moves the stream time to its
-/// write second, as the ticks in between did when it was first read. A replay (after a restart or a rebalance) thus
+/// The wall clock's moves are not in the log, so a record also carries its own: one written at least the idle-advance
+/// time plus <see cref="ProducerClockSkewSeconds"/> after the previous record, on a partition live when that one was
+/// written, first moves the stream time to its write second, as the ticks in between did when it was first read. A replay (after a restart or a rebalance) thus
 /// judges the records it reads, and the ones read again after it, against about the stream time they first met.
 /// </summary>
 public sealed class PartitionClock(int longestWindowSeconds, TimeSpan idleAdvance)
 {
     /// <summary>No write time known (a record without a usable Kafka timestamp).</summary>
     public const long Unknown = long.MinValue;
+
+    /// <summary>
+    /// How far apart the clocks of a partition's producers may be: a write-time gap counts as an idle spell only past
+    /// idle-advance plus this, so that records of two producers a few seconds apart, interleaved, do not pass for one.
+    /// </summary>
+    public const int ProducerClockSkewSeconds = 5;
 
     private DateTimeOffset _lastRecordAt;
     private bool _liveAtLastRecord;
@@ -35,7 +41,7 @@ public sealed class PartitionClock(int longestWindowSeconds, TimeSpan idleAdvanc
         {
             // The idle spell before this record, as its write time tells it (the wall clock's ticks are not in the log).
             if (_liveAtLastWrite && Now is { } idle && writtenSecond > idle
-                && _lastWrittenSecond != Unknown && writtenSecond - _lastWrittenSecond >= (long)Math.Ceiling(idleAdvance.TotalSeconds))
+                && _lastWrittenSecond != Unknown && writtenSecond - _lastWrittenSecond >= (long)Math.Ceiling(idleAdvance.TotalSeconds) + ProducerClockSkewSeconds)
                 Now = writtenSecond;
             _lastWrittenSecond = Math.Max(_lastWrittenSecond, writtenSecond);
         }

@@ -175,7 +175,10 @@ public sealed class KafkaAdmin : IKafkaAdmin
             using var group = BuildConsumer(groupId);
             committed = group.Committed(partitions, RequestTimeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
         }
-        var since = target is OffsetTarget.Ago ago ? DateTimeOffset.UtcNow - ago.Duration : default;
+        // Further back than 1970 is the start of every log.
+        var since = target is OffsetTarget.Ago ago
+            ? DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch > ago.Duration ? DateTimeOffset.UtcNow - ago.Duration : DateTimeOffset.UnixEpoch
+            : default;
         return partitions.Select(p =>
         {
             var log = consumer.QueryWatermarkOffsets(p, RequestTimeout);

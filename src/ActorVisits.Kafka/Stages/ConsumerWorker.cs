@@ -719,10 +719,12 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             _commitsFailingSince ??= now;
             _nextCommitRetry = now + CommitRetryInterval;
             Metrics.AddCommitFailure();
+            var code = CommitErrorCode(e);
+            var reason = code == e.Error.Code ? e.Error.Reason : new Error(code).Reason;
             if (now - _commitsFailingSince.Value > _settings.CommitRetryFor)
-                return new KafkaException(new Error(e.Error.Code,
-                    $"Commits have failed for {(now - _commitsFailingSince.Value).TotalSeconds:0} s (longer than commit-retry-for, {_settings.CommitRetryFor.TotalSeconds:0} s), last with: {e.Error.Reason}"), e);
-            Warn("COMMIT", $"commit refused ({e.Error.Reason}, {e.Error.Code}); kept and retried for up to {_settings.CommitRetryFor.TotalSeconds:0} s");
+                return new KafkaException(new Error(code,
+                    $"Commits have failed for {(now - _commitsFailingSince.Value).TotalSeconds:0} s (longer than commit-retry-for, {_settings.CommitRetryFor.TotalSeconds:0} s), last with: {reason}"), e);
+            Warn("COMMIT", $"commit refused ({reason}, {code}); kept and retried for up to {_settings.CommitRetryFor.TotalSeconds:0} s");
             return null;
         }
         catch (Exception e)
@@ -792,10 +794,13 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             or ErrorCode.Local_Transport or ErrorCode.NetworkException or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Retry
             or ErrorCode.Local_TimedOutQueue or ErrorCode.UnknownTopicOrPart;
 
-    /// <summary>The commit's error; for one refused partition by partition, the first partition's.</summary>
+    /// <summary>
+    /// The commit's error; for one refused partition by partition, the partitions' error that decides: one that no
+    /// retry cures if any partition has one, else the first.
+    /// </summary>
     private static ErrorCode CommitErrorCode(KafkaException e) =>
-        e is TopicPartitionOffsetException { Results: { } results } && results.FirstOrDefault(r => r.Error.IsError) is { } first
-            ? first.Error.Code
+        e is TopicPartitionOffsetException { Results: { } results } && results.Where(r => r.Error.IsError).Select(r => r.Error.Code).ToList() is { Count: > 0 } codes
+            ? codes.FirstOrDefault(code => !IsRetriableCommitError(code) && !IsRebalanceError(code), codes[0])
             : e.Error.Code;
 
     /// <summary>A commit refused because the group moved on (classic protocol) or the member's epoch did (KIP-848's).</summary>

@@ -32,6 +32,13 @@ internal static class Durations
         return null;
     }
 
+    /// <summary><c>2 d 3 h</c>, <c>90 min</c>, <c>45 s</c>: the largest units that say it.</summary>
+    public static string Describe(TimeSpan duration) =>
+        duration.TotalDays >= 1 ? $"{(int)duration.TotalDays} d{(duration.Hours > 0 ? $" {duration.Hours} h" : "")}"
+        : duration.TotalHours >= 1 ? $"{(int)duration.TotalHours} h{(duration.Minutes > 0 ? $" {duration.Minutes} min" : "")}"
+        : duration.TotalMinutes >= 1 ? $"{(int)duration.TotalMinutes} min{(duration.Seconds > 0 ? $" {duration.Seconds} s" : "")}"
+        : $"{duration.TotalSeconds:0.###} s";
+
     public static bool TryParse(string text, out TimeSpan duration)
     {
         (string Suffix, Func<double, TimeSpan> Make)[] units =

@@ -119,7 +119,7 @@ internal static class OffsetsCommand
     private static string Describe(OffsetTarget target) => target switch
     {
         OffsetTarget.AtTime at => at.Time.ToString("O"),
-        OffsetTarget.Ago ago => $"the first record of the last {ago.Duration}",
+        OffsetTarget.Ago ago => $"the first record of the last {Durations.Describe(ago.Duration)}",
         OffsetTarget.ToOffset to => $"offset {to.Offset} (within each log)",
         OffsetTarget.ShiftBy shift => $"the committed offset {(shift.Records >= 0 ? "+" : "")}{shift.Records} (within each log)",
         _ => target.GetType().Name.ToLowerInvariant(),

@@ -62,11 +62,13 @@ public static class VisitGenerator
                 var error = producer.Produce(topic, key, VisitJson.SerializeInPlace(visit), timestampMs, null, IntPtr.Zero);
                 if (error is { Code: ErrorCode.Local_QueueFull })
                 {
-                    var deadline = options.Duration is { } until ? until - clock.Elapsed : Timeout.InfiniteTimeSpan;
+                    var deadline = options.Duration is { } until ? TimeSpan.FromTicks(Math.Max(0, (until - clock.Elapsed).Ticks)) : Timeout.InfiniteTimeSpan;
                     error = await ProduceWithRoomAsync(producer, topic, key, VisitJson.Serialize(visit), timestampMs, deadline,
                         () => onProgress?.Invoke(Snapshot()), cancellationToken);
                     if (error is { Code: ErrorCode.Local_QueueFull })
                         break; // --duration ran out while the queue stayed full: that visit was never sent.
+                    // The wait reported every second itself.
+                    nextReport = clock.Elapsed + TimeSpan.FromSeconds(1);
                 }
                 if (error is not null)
                 {

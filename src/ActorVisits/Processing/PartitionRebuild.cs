@@ -47,10 +47,10 @@ internal sealed class PartitionRebuild(KafkaSettings kafka, ProcessorSettings se
             }
             catch (PartitionRevokedException)
             {
-                // Only the consumer knows yet: the actor answers what it kept with nothing now, so that a stage waiting
-                // for those answers goes on (and drops them, the partition being revoked), rather than waiting for the
-                // rest of a replay nobody needs. The stage stops it for good at its next look at the assignment.
-                partition.Tell(StopPartition.Instance);
+                // Only the consumer knows yet: the actor answers what it kept (and whatever comes next) with nothing now,
+                // so that a stage waiting for those answers goes on (and drops them, the partition being revoked), rather
+                // than waiting for the rest of a replay nobody needs. The stage stops it at its next look at the assignment.
+                partition.Tell(RebuildAbandoned.Instance);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {

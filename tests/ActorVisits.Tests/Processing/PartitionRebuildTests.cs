@@ -8,13 +8,14 @@ namespace ActorVisits.Tests.Processing;
 
 /// <summary>
 /// A replay ends as soon as the consumer says its partition was revoked, even while the stream's stage (which would
-/// cancel it) waits for that very replay: the partition actor is told to stop and so answers what it kept with nothing.
+/// cancel it) waits for that very replay: the partition actor is told the rebuild was abandoned, and so answers what it
+/// kept (and what comes until the stream stops it) with nothing.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public sealed class PartitionRebuildTests(EmbeddedKafkaFixture kafka) : Akka.TestKit.Xunit2.TestKit(HostConfig.Reference)
 {
     [Fact]
-    public async Task A_replay_whose_partition_the_consumer_says_is_revoked_stops_and_tells_its_actor_to_stop_instead_of_finishing()
+    public async Task A_replay_whose_partition_the_consumer_says_is_revoked_stops_and_tells_its_actor_it_was_abandoned_instead_of_finishing()
     {
         var (topic, end) = await FilledTopicAsync("revoked");
         var run = await ProcessorRun.CreateAsync(kafka, partitions: 1);
@@ -38,11 +39,11 @@ public sealed class PartitionRebuildTests(EmbeddedKafkaFixture kafka) : Akka.Tes
                     batches++;
                     actor.Reply(Updated.Nothing);
                     break;
-                case StopPartition:
+                case RebuildAbandoned:
                     stopped = true;
                     break;
                 case var other:
-                    Assert.Fail($"expected replayed batches then StopPartition, got {other?.GetType().Name ?? "nothing within 30 s"}");
+                    Assert.Fail($"expected replayed batches then RebuildAbandoned, got {other?.GetType().Name ?? "nothing within 30 s"}");
                     break;
             }
         }
