@@ -1,3 +1,4 @@
+using Akka.Event;
 using ActorVisits.Kafka.Dsl;
 using ActorVisits.Kafka.Messages;
 using ActorVisits.Kafka.Settings;
@@ -62,7 +63,13 @@ internal sealed class CommittableSourceStage<TKey, TValue>(ConsumerSettings<TKey
             // Stopped through the control, the consumer stays up to commit what is still in flight; otherwise
             // (downstream cancelled, stream failed) nothing more can be committed and it leaves the group now.
             if (!_stopRequested)
-                _ = _worker.ShutdownAsync();
+            {
+                // No stage is left to fail with what the close meets: said in the log rather than lost.
+                var log = Log;
+                _worker.ShutdownAsync().ContinueWith(
+                    close => log.Warning("The consumer closed with an error after its stream ended: {0}", close.Exception!.GetBaseException().Message),
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
         }
 
         private void TryPush()
