@@ -145,31 +145,33 @@ public sealed class PartitionActor : UntypedActor, IWithTimers
     /// <summary>Its rebuild given up (revoked): every request is answered with nothing until the stream stops it.</summary>
     private void Abandoned(object message)
     {
+        if (!AnsweredAsRevoked(message))
+            Common(message);
+    }
+
+    /// <summary>A request to a revoked partition: counts and ticks answered with nothing, queries with why not.</summary>
+    private bool AnsweredAsRevoked(object message)
+    {
         switch (message)
         {
             case CountVisits or ReplayVisits or Tick:
                 Sender.Tell(Updated.Nothing);
-                break;
+                return true;
             case QueryUrl query:
                 Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is being revoked"));
-                break;
+                return true;
             default:
-                Common(message);
-                break;
+                return false;
         }
     }
 
     /// <summary>Revoked: every request is answered with nothing while the URL entities passivate.</summary>
     private void Stopping(object message)
     {
+        if (AnsweredAsRevoked(message))
+            return;
         switch (message)
         {
-            case CountVisits or ReplayVisits or Tick:
-                Sender.Tell(Updated.Nothing);
-                break;
-            case QueryUrl query:
-                Sender.Tell(UrlCounts.NotAvailable(query.Url, $"partition {query.Partition} is being revoked"));
-                break;
             case PassivationTimedOut:
                 Context.Stop(Self);
                 break;

@@ -3,7 +3,7 @@ namespace ActorVisits.Kafka.Stages;
 /// <summary>What a committable source's consumer did, for logs, tests and benchmarks.</summary>
 public sealed class ConsumerMetrics
 {
-    private int _maxBuffered;
+    private long _maxBuffered;
     private long _maxBufferedBytes;
     private long _committed;
     private long _discarded;
@@ -13,7 +13,7 @@ public sealed class ConsumerMetrics
     private string? _lastConsumeError;
 
     /// <summary>Largest number of records that waited at once in the stage's buffer.</summary>
-    public int MaxBuffered => Volatile.Read(ref _maxBuffered);
+    public int MaxBuffered => (int)Interlocked.Read(ref _maxBuffered);
 
     /// <summary>Largest number of bytes (keys, values, headers) that waited at once in the stage's buffer.</summary>
     public long MaxBufferedBytes => Interlocked.Read(ref _maxBufferedBytes);
@@ -72,27 +72,20 @@ public sealed class ConsumerMetrics
     /// <summary>How many times the consumer paused its partitions.</summary>
     public int PauseCount { get; internal set; }
 
-    internal void ObserveBufferedBytes(long bytes)
-    {
-        var max = Interlocked.Read(ref _maxBufferedBytes);
-        while (bytes > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _maxBufferedBytes, bytes, max);
-            if (seen == max)
-                return;
-            max = seen;
-        }
-    }
+    internal void ObserveBufferedBytes(long bytes) => RaiseTo(ref _maxBufferedBytes, bytes);
 
-    internal void ObserveBuffered(int buffered)
+    internal void ObserveBuffered(int buffered) => RaiseTo(ref _maxBuffered, buffered);
+
+    /// <summary>Sets <paramref name="max"/> to <paramref name="value"/> when that is larger, whichever thread races it.</summary>
+    private static void RaiseTo(ref long max, long value)
     {
-        var max = Volatile.Read(ref _maxBuffered);
-        while (buffered > max)
+        var seen = Interlocked.Read(ref max);
+        while (value > seen)
         {
-            var seen = Interlocked.CompareExchange(ref _maxBuffered, buffered, max);
-            if (seen == max)
+            var before = Interlocked.CompareExchange(ref max, value, seen);
+            if (before == seen)
                 return;
-            max = seen;
+            seen = before;
         }
     }
 
