@@ -89,7 +89,11 @@ public static class VisitGenerator
         }
 
         // Whatever was sent gets its acknowledgement (or failure) before the summary.
-        var flushed = producer.Flush(FlushTimeout);
+        // A second at a time, reported: a flush waiting on unreachable brokers is not a hung generator.
+        var flushing = Stopwatch.StartNew();
+        bool flushed;
+        while (!(flushed = producer.Flush(TimeSpan.FromSeconds(1))) && flushing.Elapsed < FlushTimeout)
+            onProgress?.Invoke(Snapshot());
         var summary = Snapshot();
         if (!flushed)
             Console.Error.WriteLine($"{summary.Sent - summary.Acknowledged - summary.Failed:N0} visit(s) not acknowledged within {FlushTimeout.TotalSeconds:0} s (brokers unreachable?): they may or may not have been written.");
