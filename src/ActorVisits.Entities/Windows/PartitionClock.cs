@@ -21,6 +21,9 @@ public sealed class PartitionClock(int longestWindowSeconds, TimeSpan idleAdvanc
     /// </summary>
     public const int ProducerClockSkewSeconds = 5;
 
+    /// <summary>The write-time gap, in whole seconds, that counts as an idle spell.</summary>
+    private readonly long _idleSpellSeconds = (long)Math.Ceiling(idleAdvance.TotalSeconds) + ProducerClockSkewSeconds;
+
     private DateTimeOffset _lastRecordAt;
     private bool _liveAtLastRecord;
     private long _lastWrittenSecond = Unknown;
@@ -41,7 +44,7 @@ public sealed class PartitionClock(int longestWindowSeconds, TimeSpan idleAdvanc
         {
             // The idle spell before this record, as its write time tells it (the wall clock's ticks are not in the log).
             if (_liveAtLastWrite && Now is { } idle && writtenSecond > idle
-                && _lastWrittenSecond != Unknown && writtenSecond - _lastWrittenSecond >= (long)Math.Ceiling(idleAdvance.TotalSeconds) + ProducerClockSkewSeconds)
+                && _lastWrittenSecond != Unknown && writtenSecond - _lastWrittenSecond >= _idleSpellSeconds)
                 Now = writtenSecond;
             _lastWrittenSecond = Math.Max(_lastWrittenSecond, writtenSecond);
         }

@@ -84,7 +84,7 @@ public sealed class KafkaAdmin : IKafkaAdmin
         if (members is { } count)
         {
             if (count > 0)
-                throw new ActiveMembersException(groupId, $"{count} member(s)");
+                throw new ActiveMembersException(groupId, count);
             var offsets = await Task.Run(() => ResolveTargets(groupId, topic, target, partitions), cancellationToken);
             await _admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(groupId, offsets.ToList())]);
             return offsets;
@@ -96,14 +96,13 @@ public sealed class KafkaAdmin : IKafkaAdmin
         string groupId, string topic, OffsetTarget target, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken) =>
         Task.Run(() => ResolveTargets(groupId, topic, target, partitions), cancellationToken);
 
-    public Task<int?> ActiveMembersAsync(string groupId, CancellationToken cancellationToken) => CountMembersAsync(groupId).WaitAsync(cancellationToken);
-
     /// <summary>Live members of the group, or null when the brokers do not support DescribeGroups.</summary>
-    private async Task<int?> CountMembersAsync(string groupId)
+    public async Task<int?> ActiveMembersAsync(string groupId, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await _admin.DescribeConsumerGroupsAsync([groupId], new DescribeConsumerGroupsOptions { RequestTimeout = RequestTimeout });
+            var result = await _admin.DescribeConsumerGroupsAsync([groupId], new DescribeConsumerGroupsOptions { RequestTimeout = RequestTimeout })
+                .WaitAsync(cancellationToken);
             return result.ConsumerGroupDescriptions.Single().Members.Count;
         }
         catch (DescribeConsumerGroupsException e) when (e.Results.ConsumerGroupDescriptions.Any(d => d.Error.Code == ErrorCode.Local_UnsupportedFeature))

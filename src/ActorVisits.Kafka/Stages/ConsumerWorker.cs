@@ -703,23 +703,22 @@ internal sealed class ConsumerWorker<TKey, TValue> : IOffsetCommitter
             _commitsFailingSince = null;
             return null;
         }
-        catch (KafkaException e) when (IsRebalanceError(CommitErrorCode(e)))
+        catch (KafkaException e) when (CommitErrorCode(e) is var code && (IsRebalanceError(code) || IsRetriableCommitError(code)))
         {
-            // The group is rebalancing. The positions stay, to be committed once it settles for the partitions this
-            // member keeps (incremental rebalancing keeps most); those it loses are dropped then (at-least-once: their
-            // new owner reads the uncommitted records again).
-            _nextCommitRetry = DateTime.UtcNow + CommitRetryInterval;
-            // Not a failure of the stream, but said (once per 10 s): a rebalance that never settles commits nothing.
-            Warn("COMMIT", $"commit refused while the group rebalances ({e.Error.Reason}, {e.Error.Code}); kept and retried once it settles");
-            return null;
-        }
-        catch (KafkaException e) when (IsRetriableCommitError(CommitErrorCode(e)))
-        {
+            if (IsRebalanceError(code))
+            {
+                // The group is rebalancing. The positions stay, to be committed once it settles for the partitions this
+                // member keeps (incremental rebalancing keeps most); those it loses are dropped then (at-least-once: their
+                // new owner reads the uncommitted records again).
+                _nextCommitRetry = DateTime.UtcNow + CommitRetryInterval;
+                // Not a failure of the stream, but said (once per 10 s): a rebalance that never settles commits nothing.
+                Warn("COMMIT", $"commit refused while the group rebalances ({e.Error.Reason}, {e.Error.Code}); kept and retried once it settles");
+                return null;
+            }
             var now = DateTime.UtcNow;
             _commitsFailingSince ??= now;
             _nextCommitRetry = now + CommitRetryInterval;
             Metrics.AddCommitFailure();
-            var code = CommitErrorCode(e);
             var reason = code == e.Error.Code ? e.Error.Reason : new Error(code).Reason;
             if (now - _commitsFailingSince.Value > _settings.CommitRetryFor)
                 return new KafkaException(new Error(code,

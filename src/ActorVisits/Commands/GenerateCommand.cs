@@ -11,7 +11,7 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var kafka = new KafkaOptions();
-        var topic = new Option<string?>("--topic", "-t") { Description = "Topic to produce visits to. Default: actorvisits.processor.input-topic (visits), from --config when given." };
+        var topic = InputTopicOption.Create("Topic to produce visits to.");
         var rate = new Option<int>("--rate") { Description = "Visits per second; 0 produces as fast as the brokers acknowledge.", DefaultValueFactory = _ => 500 }.AtLeast(0);
         var count = new Option<long?>("--count", "-n") { Description = "Stop after this many visits." }.AtLeast(1);
         var duration = Durations.Option("--duration", "Stop after this long (e.g. 60s, 5m). Without --count or --duration: until Ctrl+C.");
@@ -27,7 +27,7 @@ internal static class GenerateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = kafka.LoadConfig(parse);
-            var topicName = parse.GetValue(topic) ?? Processing.ProcessorSettings.FromConfig(config).InputTopic;
+            var topicName = InputTopicOption.Resolve(parse, topic, config);
             var options = new GeneratorOptions(topicName, parse.GetValue(rate), parse.GetValue(count),
                 parse.GetValue(duration), parse.GetValue(urls), parse.GetValue(seed));
             try

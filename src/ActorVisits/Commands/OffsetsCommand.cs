@@ -11,7 +11,7 @@ internal static class OffsetsCommand
     {
         var kafka = new KafkaOptions();
         var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group to inspect or reset.", Required = true };
-        var topic = new Option<string?>("--topic", "-t") { Description = "Topic whose partitions are shown or reset. Default: actorvisits.processor.input-topic (visits), from --config when given." };
+        var topic = InputTopicOption.Create("Topic whose partitions are shown or reset.");
         var reset = new Option<string?>("--reset")
         {
             Description = "Move the group's committed offsets to " + OffsetTarget.Forms + ". A time or duration moves to the first record at or " +
@@ -34,7 +34,7 @@ internal static class OffsetsCommand
         {
             var group = parse.GetValue(groupId)!;
             var config = kafka.LoadConfig(parse);
-            var topicName = parse.GetValue(topic) ?? Processing.ProcessorSettings.FromConfig(config).InputTopic;
+            var topicName = InputTopicOption.Resolve(parse, topic, config);
             OffsetTarget? target = null;
             if (parse.GetValue(reset) is { } resetText && !OffsetTarget.TryParse(resetText, out target))
             {
@@ -60,8 +60,8 @@ internal static class OffsetsCommand
                     {
                         // As Kafka's own tool, a dry run of a group with members is refused like the reset would be.
                         var members = await cluster.ActiveMembersAsync(group, cancellationToken);
-                        if (members > 0)
-                            throw new ActiveMembersException(group, $"{members} member(s)");
+                        if (members is > 0 and var count)
+                            throw new ActiveMembersException(group, count);
                         var planned = await cluster.ResolveOffsetsAsync(group, topicName, target, chosen, cancellationToken);
                         Console.WriteLine($"Dry run, nothing changed: group '{group}' on '{topicName}' would be reset to {Describe(target)}: {Moves(before, planned)}");
                         if (members is null)

@@ -14,7 +14,7 @@ internal static class TailCommand
     public static Command Create()
     {
         var kafka = new KafkaOptions();
-        var topic = new Option<string?>("--topic", "-t") { Description = "Topic to read. Default: actorvisits.processor.input-topic (visits), from --config when given." };
+        var topic = InputTopicOption.Create("Topic to read.");
         var groupId = new Option<string>("--group-id", "-g") { Description = "Consumer group; its committed offsets are where reading resumes.", DefaultValueFactory = _ => "actorvisits-tail" };
         var count = new Option<long?>("--count", "-n") { Description = "Stop after this many records (then drain and commit). Default: until Ctrl+C." }.AtLeast(1);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the summary, not each record." };
@@ -36,7 +36,7 @@ internal static class TailCommand
             long read = 0;
             var materializer = system.Materializer();
             // Pre-materialized so that the element that reaches --count can stop the source it came from.
-            var (control, source) = KafkaConsumer.CommittableSource(settings, parse.GetValue(topic) ?? Processing.ProcessorSettings.FromConfig(config).InputTopic).PreMaterialize(materializer);
+            var (control, source) = KafkaConsumer.CommittableSource(settings, InputTopicOption.Resolve(parse, topic, config)).PreMaterialize(materializer);
             var committed = source
                 .Where(message =>
                 {

@@ -89,6 +89,7 @@ internal sealed class PartitionRegistry(
     /// </summary>
     private async Task PrepareAsync(TopicPartition partition, long epoch, long firstOffset, IActorRef actor, Task previousStopped, CancellationToken cancel)
     {
+        bool Revoked() => assignmentOf(partition, epoch) is null;
         try
         {
             await previousStopped;
@@ -96,7 +97,7 @@ internal sealed class PartitionRegistry(
             // the latest), and queries for the partition would come to this node, which no longer counts it. Asked of
             // the consumer itself too: the stream's stage, which cancels, may be held up meanwhile.
             cancel.ThrowIfCancellationRequested();
-            if (assignmentOf(partition, epoch) is null)
+            if (Revoked())
                 return;
             if (sharded is not null)
             {
@@ -105,7 +106,7 @@ internal sealed class PartitionRegistry(
                 await sharded.Owners.ClaimAsync(partition.Partition.Value);
             }
             if (settings.Rebuild)
-                await rebuild.StartAsync(partition, firstOffset, actor, () => assignmentOf(partition, epoch) is null, cancel);
+                await rebuild.StartAsync(partition, firstOffset, actor, Revoked, cancel);
             else
                 actor.Tell(WindowsProtocol.ReplayDone.Instance);
         }

@@ -54,7 +54,7 @@ internal static class VisitValidation
     /// without a time (or one outside years 1 to 9999) is judged by <paramref name="readAt"/>.
     /// </summary>
     public static DateTimeOffset WrittenAt(Timestamp recordTimestamp, DateTimeOffset readAt) =>
-        KafkaTime.TryGetTime(recordTimestamp, out var written) && written < readAt && readAt - written <= WrittenWithin ? written : readAt;
+        TryGetWritten(recordTimestamp, readAt, out var written) ? written : readAt;
 
     /// <summary>
     /// How long before its read a record's timestamp is taken as when it was written: a rebuild replays records of
@@ -69,9 +69,11 @@ internal static class VisitValidation
     /// there would make every visit late) or more than <see cref="WrittenWithin"/> before it; then unknown.
     /// </summary>
     public static long WrittenSecond(Timestamp recordTimestamp, DateTimeOffset readAt) =>
-        KafkaTime.TryGetTime(recordTimestamp, out var written) && written <= readAt && readAt - written <= WrittenWithin
-            ? written.ToUnixTimeSeconds()
-            : Entities.Windows.PartitionClock.Unknown;
+        TryGetWritten(recordTimestamp, readAt, out var written) ? written.ToUnixTimeSeconds() : Entities.Windows.PartitionClock.Unknown;
+
+    /// <summary>The record's timestamp, when it says when the record was written: not after its read, nor more than <see cref="WrittenWithin"/> before it.</summary>
+    private static bool TryGetWritten(Timestamp recordTimestamp, DateTimeOffset readAt, out DateTimeOffset written) =>
+        KafkaTime.TryGetTime(recordTimestamp, out written) && written <= readAt && readAt - written <= WrittenWithin;
 
     /// <summary>
     /// Whether the record's key is its URL in UTF-8. Counting relies on it: a URL whose records are spread over several

@@ -1,5 +1,6 @@
 using ActorVisits.Configuration;
 using ActorVisits.Processing;
+using ActorVisits.Kafka.Settings;
 using ActorVisits.Tests.Support;
 using Confluent.Kafka;
 using static ActorVisits.Actors.WindowsProtocol;
@@ -17,13 +18,11 @@ public sealed class PartitionRebuildTests(EmbeddedKafkaFixture kafka) : Akka.Tes
     [Fact]
     public async Task A_replay_whose_partition_the_consumer_says_is_revoked_stops_and_tells_its_actor_it_was_abandoned_instead_of_finishing()
     {
-        var (topic, end) = await FilledTopicAsync("revoked");
-        var run = await ProcessorRun.CreateAsync(kafka, partitions: 1);
-        var rebuild = new PartitionRebuild(run.KafkaSettings, run.Settings with { InputTopic = topic }, new ProcessorMetrics());
+        var (rebuild, partition, end) = await FilledPartitionAsync("revoked");
         var actor = CreateTestProbe();
         var revoked = false;
 
-        var replay = rebuild.StartAsync(new TopicPartition(topic, 0), end, actor.Ref, () => Volatile.Read(ref revoked), CancellationToken.None);
+        var replay = rebuild.StartAsync(partition, end, actor.Ref, () => Volatile.Read(ref revoked), CancellationToken.None);
         // The first batch arrives: the partition is revoked now (the consumer knows; the stage has not looked yet).
         actor.ExpectMsg<ReplayVisits>(TimeSpan.FromSeconds(30));
         Volatile.Write(ref revoked, true);
@@ -55,12 +54,10 @@ public sealed class PartitionRebuildTests(EmbeddedKafkaFixture kafka) : Akka.Tes
     [Fact]
     public async Task A_replay_whose_partition_stays_assigned_sends_every_batch_then_replay_done()
     {
-        var (topic, end) = await FilledTopicAsync("kept");
-        var run = await ProcessorRun.CreateAsync(kafka, partitions: 1);
-        var rebuild = new PartitionRebuild(run.KafkaSettings, run.Settings with { InputTopic = topic }, new ProcessorMetrics());
+        var (rebuild, partition, end) = await FilledPartitionAsync("kept");
         var actor = CreateTestProbe();
 
-        var replay = rebuild.StartAsync(new TopicPartition(topic, 0), end, actor.Ref, () => false, CancellationToken.None);
+        var replay = rebuild.StartAsync(partition, end, actor.Ref, () => false, CancellationToken.None);
         var visits = 0;
         while (actor.ReceiveOne(TimeSpan.FromSeconds(30)) is ReplayVisits batch)
         {
@@ -73,12 +70,14 @@ public sealed class PartitionRebuildTests(EmbeddedKafkaFixture kafka) : Akka.Tes
         Assert.True(visits > 5_000, $"replayed {visits} visits");
     }
 
-    /// <summary>10,000 visits stamped 60 ms apart on a one-partition topic; its end offset.</summary>
-    private async Task<(string Topic, long End)> FilledTopicAsync(string purpose)
+    /// <summary>A rebuild of partition 0 of a topic of 10,000 visits stamped 60 ms apart, and the partition's end offset.</summary>
+    private async Task<(PartitionRebuild Rebuild, TopicPartition Partition, long End)> FilledPartitionAsync(string purpose)
     {
         var topic = await kafka.NewTopicAsync(1, purpose);
         var input = InputStream.Generate(seed: 97, count: 10_000, urls: 50);
         await Task.Run(() => input.Produce(kafka.Client, topic));
-        return (topic, input.Records.Count);
+        var kafkaSettings = KafkaSettings.FromConfig(HostConfig.Reference) with { BootstrapServers = kafka.Broker.BootstrapServers };
+        var settings = ProcessorSettings.FromConfig(HostConfig.Reference) with { InputTopic = topic, GroupId = kafka.NewGroup("rebuild") };
+        return (new PartitionRebuild(kafkaSettings, settings, new ProcessorMetrics()), new TopicPartition(topic, 0), input.Records.Count);
     }
 }
